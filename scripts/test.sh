@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up everything the tests need, then run the whole suite (pytest's exit code is this script's).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+.venv/bin/ruff check src tests bench
+.venv/bin/migration-kb check kb
+exec .venv/bin/python -m pytest "$@"

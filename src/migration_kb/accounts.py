@@ -1,0 +1,84 @@
+"""Users, roles, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .models import ROLES, ApiToken, User, now
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
+MIN_PASSWORD = 10
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def add_user(s: Session, name: str, role: str, password: str) -> User:
+    if not NAME_RE.match(name):
+        raise AccountError(f"{name!r}: a user name is 2–80 letters, digits, '.', '_', '@' or '-'")
+    if role not in ROLES:
+        raise AccountError(f"{role!r} is not a role ({', '.join(ROLES)})")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters long")
+    if s.scalar(select(User).where(User.name == name)):
+        raise AccountError(f"a user named {name!r} already exists")
+    user = User(name=name, role=role, password_hash=hash_password(password))
+    s.add(user)
+    s.flush()
+    return user
+
+
+def find_user(s: Session, name: str) -> User:
+    user = s.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise AccountError(f"no user named {name!r}")
+    return user
+
+
+def authenticate(s: Session, name: str, password: str) -> User | None:
+    user = s.scalar(select(User).where(User.name == name))
+    if user is None or user.disabled:
+        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token(s: Session, user: User, label: str | None = None) -> str:
+    """A new API token for the user; only its hash is stored, so it can be shown once."""
+    token = "mkb_" + secrets.token_urlsafe(32)
+    s.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label))
+    s.flush()
+    return token
+
+
+def user_for_token(s: Session, token: str) -> User | None:
+    row = s.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                                          ApiToken.revoked_at.is_(None)))
+    if row is None or row.user.disabled:
+        return None
+    return row.user
+
+
+def revoke_token(s: Session, token_id: int, user: User) -> None:
+    row = s.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise AccountError("no such token")
+    row.revoked_at = now()

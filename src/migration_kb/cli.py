@@ -1,0 +1,196 @@
+"""The `migration-kb` command (see ../shared/spec/interfaces.md and docs/cli.md)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from . import accounts
+from .config import Settings
+from .db import Database, open_database
+from .importer import check_paths, export_all, import_paths
+from .models import ROLES, User
+from .taxonomy import TaxonomyError
+
+EXIT_INVALID = 1  # a file or argument is wrong
+EXIT_FAILED = 2  # the operation could not run (database unreachable, ...)
+
+
+class Context:
+    def __init__(self, instance: str | None):
+        self.settings = Settings.load(instance)
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            try:
+                self._db = open_database(self.settings)
+            except Exception as exc:
+                raise click.ClickException(f"cannot open the database {self.settings.database_url.split('@')[-1]}: "
+                                           f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--instance", envvar="MIGRATION_KB_INSTANCE", type=click.Path(file_okay=False),
+              help="Instance folder holding the database and search index (default ./instance).")
+@click.version_option(package_name="migration-kb")
+@click.pass_context
+def main(ctx: click.Context, instance: str | None) -> None:
+    """migration-kb: bilateral migration-cooperation practices of the Americas."""
+    ctx.obj = Context(instance)
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A progress bar on a terminal; silence in scripts and CI."""
+    if sys.stderr.isatty() and total > 1:
+        with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+            yield bar.update
+    else:
+        yield None
+
+
+def _count_files(paths) -> int:
+    from .entryfiles import collect
+
+    return len(collect(paths)[0])
+
+
+def _print_errors(errors: list[str]) -> None:
+    for line in errors:
+        click.echo(line, err=True)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, required=True)
+def check_cmd(paths: tuple[str, ...]) -> None:
+    """Validate entry and event files without importing them."""
+    try:
+        with _progress(_count_files(paths), "Checking") as tick:
+            report = check_paths(list(paths), progress=tick)
+    except TaxonomyError as exc:
+        raise click.ClickException(f"the vocabularies are broken: {exc}") from None
+    if report.errors:
+        _print_errors(report.errors)
+        click.echo(f"{len(report.errors)} error(s) in {report.files} file(s); {report.valid} valid.", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{report.files} file(s) checked: all valid.")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--partial", is_flag=True, help="Import the valid files even when others are invalid.")
+@pass_ctx
+def import_cmd(ctx: Context, paths: tuple[str, ...], partial: bool) -> None:
+    """Validate and import entry/event files or folders (all-or-nothing by default); imported entries are published."""
+    db = ctx.db
+    with _progress(_count_files(paths), "Importing") as tick:
+        report = import_paths(db, list(paths), partial=partial, progress=tick)
+    _print_errors(report.errors)
+    if report.errors and not report.imported:
+        click.echo(f"{len(report.errors)} error(s); nothing was imported (use --partial to import the "
+                   f"{report.valid} valid file(s)).", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"Imported from {report.files} file(s): {report.summary()}.")
+    _after_write(ctx)
+    if report.errors:
+        click.echo(f"{len(report.errors)} file(s) were not imported.", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _after_write(ctx: Context) -> None:
+    """Bring this instance's search index up to date with the change log, when the index exists."""
+    try:
+        from .search.indexer import catch_up_if_present
+    except ImportError:
+        return
+    catch_up_if_present(ctx.settings, ctx.db)
+
+
+@main.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+@pass_ctx
+def export_cmd(ctx: Context, folder: str) -> None:
+    """Write every entry and event back as files in the entry format (they re-import unchanged)."""
+    n_entries, n_events = export_all(ctx.db, Path(folder))
+    click.echo(f"Wrote {n_entries} entries to {Path(folder) / 'entries'} and {n_events} events to "
+               f"{Path(folder) / 'events'}.")
+
+
+@main.group("users")
+def users_cmd() -> None:
+    """Manage accounts: reader, expert, rapporteur, admin."""
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@users_cmd.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@pass_ctx
+def users_add(ctx: Context, name: str, role: str) -> None:
+    """Create a user; the password comes from a prompt or, in scripts, from the first line of stdin."""
+    password = _read_password()
+    try:
+        with ctx.db.session() as s:
+            accounts.add_user(s, name, role, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Added {name} ({role}).")
+
+
+@users_cmd.command("token")
+@click.argument("name")
+@click.option("--label", default="command line", help="What the token is for.")
+@pass_ctx
+def users_token(ctx: Context, name: str, label: str) -> None:
+    """Print a new API token for the user (shown once; only its hash is stored)."""
+    try:
+        with ctx.db.session() as s:
+            user = accounts.find_user(s, name)
+            if user.disabled:
+                raise accounts.AccountError(f"{name} is disabled")
+            token = accounts.new_token(s, user, label)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
+
+
+@users_cmd.command("list")
+@pass_ctx
+def users_list(ctx: Context) -> None:
+    """List users with their role and whether they are disabled."""
+    with ctx.db.session() as s:
+        for user in s.scalars(select(User).order_by(User.name)):
+            click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+
+
+@users_cmd.command("disable")
+@click.argument("name")
+@pass_ctx
+def users_disable(ctx: Context, name: str) -> None:
+    """Disable a user: they can no longer sign in, and their API tokens stop working."""
+    try:
+        with ctx.db.session() as s:
+            accounts.find_user(s, name).disabled = True
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Disabled {name}.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,72 @@
+"""Database engine and sessions; brings any older database up to the current schema with Alembic."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Database:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        if settings.is_sqlite:
+            settings.ensure_instance()
+            self.engine = create_engine(settings.database_url, connect_args={"timeout": 30})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(settings.database_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def upgrade(self) -> None:
+        """Run pending migrations (a no-op on a current database)."""
+        cfg = _alembic_config()
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.engine.begin() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    @contextmanager
+    def session(self):
+        """One unit of work: committed at the end, rolled back whole on any error."""
+        with self.Session() as s, s.begin():
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers keep reading while one writer writes
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def open_database(settings: Settings) -> Database:
+    db = Database(settings)
+    db.upgrade()
+    return db
+
+
+__all__ = ["Database", "Engine", "Session", "open_database"]

@@ -1,0 +1,159 @@
+"""Checking and importing entry/event files: every error in every file, then all-or-nothing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .db import Database
+from .entryfiles import ParsedFile, collect, read_file, sibling_events, to_record
+from .records import Entry, Event, ValidationError, panel_refs
+from .store import all_events, entry_states, save_entry, save_event
+
+
+@dataclass
+class Report:
+    errors: list[str] = field(default_factory=list)
+    entries: dict[str, int] = field(default_factory=lambda: {"added": 0, "changed": 0, "unchanged": 0})
+    events: dict[str, int] = field(default_factory=lambda: {"added": 0, "changed": 0, "unchanged": 0})
+    files: int = 0
+    valid: int = 0
+    imported: bool = False
+
+    def summary(self) -> str:
+        e, v = self.entries, self.events
+        return (f"entries: {e['added']} added, {e['changed']} changed, {e['unchanged']} unchanged; "
+                f"events: {v['added']} added, {v['changed']} changed, {v['unchanged']} unchanged")
+
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Batch:
+    """Files read and validated together: the records that passed, and every error of the rest."""
+
+    records: list[tuple[ParsedFile, Entry | Event]]
+    errors: list[str]
+    files: int
+
+
+def validate_paths(paths: list[str | os.PathLike], *, extra_panels: set[str] = frozenset(),
+                   progress: Progress | None = None) -> Batch:
+    found, errors = collect(paths)
+    parsed = []
+    for path, shown in found:
+        parsed.append(read_file(path, shown))
+        if progress:
+            progress(1)
+    errors = list(errors)
+    records: list[tuple[ParsedFile, Entry | Event]] = []
+    events: list[Event] = []
+    # Events first: entries refer to their panels.
+    for p in (p for p in parsed if p.kind == "event"):
+        if p.errors:
+            errors.extend(p.errors)
+            continue
+        try:
+            ev = to_record(p)
+        except ValidationError as exc:
+            errors.extend(exc.messages())
+            continue
+        records.append((p, ev))
+        events.append(ev)
+    context = _context_events(paths, {e.id for e in events})
+    known = panel_refs(events) | panel_refs(context) | set(extra_panels)
+    seen: dict[str, str] = {}
+    for p in (p for p in parsed if p.kind == "entry"):
+        if p.errors:
+            errors.extend(p.errors)
+            continue
+        try:
+            entry = to_record(p, known_panels=known)
+        except ValidationError as exc:
+            errors.extend(exc.messages())
+            continue
+        if entry.id in seen:
+            errors.append(f"{p.shown}: id: {entry.id!r} is also the id of {seen[entry.id]}")
+            continue
+        seen[entry.id] = p.shown
+        records.append((p, entry))
+    return Batch(records=records, errors=errors, files=len(found))
+
+
+def _context_events(paths, already: set[str]) -> list[Event]:
+    """Events beside the entries given (kb/events next to kb/entries), so entries can be checked alone."""
+    out = []
+    for path in sibling_events(paths):
+        p = read_file(path)
+        if p.errors or p.stem in already:
+            continue
+        try:
+            out.append(to_record(p))
+        except ValidationError:
+            continue  # reported when that event file itself is checked
+    return out
+
+
+def check_paths(paths, progress: Progress | None = None) -> Report:
+    batch = validate_paths(paths, progress=progress)
+    return Report(errors=batch.errors, files=batch.files, valid=len(batch.records))
+
+
+def import_paths(db: Database, paths, *, partial: bool = False, state: str = "published",
+                 author_id: int | None = None, progress: Progress | None = None) -> Report:
+    """Validate then import. All-or-nothing unless `partial`; what the operator imports is published."""
+    with db.session() as s:
+        db_panels = panel_refs(all_events(s))
+    batch = validate_paths(paths, extra_panels=db_panels, progress=progress)
+    if state == "published":  # the store would refuse these; say so now, with every other error
+        unsourced = [(p, r) for p, r in batch.records if isinstance(r, Entry) and not r.sources]
+        batch.errors += [f"{p.shown}: sources: an entry needs at least one source before it is published"
+                         for p, _ in unsourced]
+        batch.records = [item for item in batch.records if item not in unsourced]
+    report = Report(errors=batch.errors, files=batch.files, valid=len(batch.records))
+    if batch.errors and not partial:
+        return report
+    with db.session() as s:
+        known = entry_states(s)
+        for parsed, record in batch.records:
+            if isinstance(record, Event):
+                report.events[save_event(s, record)] += 1
+                continue
+            result = save_entry(s, record, state=state, author_id=author_id, message=f"imported {parsed.shown}",
+                                known=known.get(record.id))
+            report.entries[result.outcome] += 1
+    report.imported = True
+    return report
+
+
+def export_all(db: Database, folder: Path) -> tuple[int, int]:
+    """Write every entry and event as files in the entry format; returns (entries, events) written."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from .entryfiles import entry_to_text, event_to_text
+    from .models import EntryRow
+    from .store import row_to_entry
+
+    (folder / "entries").mkdir(parents=True, exist_ok=True)
+    (folder / "events").mkdir(parents=True, exist_ok=True)
+    n_entries = 0
+    with db.session() as s:
+        events = all_events(s)
+        rows = s.scalars(select(EntryRow).options(selectinload(EntryRow.tags), selectinload(EntryRow.findings))
+                         .order_by(EntryRow.id))
+        for row in rows:
+            _write(folder / "entries" / f"{row.id}.md", entry_to_text(row_to_entry(row)))
+            n_entries += 1
+    for ev in events:
+        _write(folder / "events" / f"{ev.id}.md", event_to_text(ev))
+    return n_entries, len(events)
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)  # a reader never sees half a file

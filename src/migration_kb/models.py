@@ -1,0 +1,200 @@
+"""SQL tables: the system of record. Schema changes go through Alembic (migrations/)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Workflow states of an entry. Only `published` is visible to the public.
+STATES = ("draft", "review", "published", "archived")
+ROLES = ("reader", "expert", "rapporteur", "admin")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the secret; shown once
+    label: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+
+
+class EntryRow(Base):
+    __tablename__ = "entries"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    instrument: Mapped[str | None] = mapped_column(String(60))
+    year_start: Mapped[int | None] = mapped_column(Integer)
+    year_end: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(20))
+    panel: Mapped[str | None] = mapped_column(String(200))
+    contributor: Mapped[dict | None] = mapped_column(JSON)
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    body: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    tags: Mapped[list[Tag]] = relationship(cascade="all, delete-orphan", order_by="Tag.position",
+                                           passive_deletes=True)
+    findings: Mapped[list[FindingRow]] = relationship(cascade="all, delete-orphan",
+                                                      order_by="FindingRow.position", passive_deletes=True)
+
+
+class Tag(Base):
+    """One controlled value on an entry: vocabulary is theme, topic, bloc, country or target_group."""
+
+    __tablename__ = "entry_tags"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    vocabulary: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(60), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_entry_tags_vocabulary_value", "vocabulary", "value"),)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1-based; the public id is "<entry id>:<position>"
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    __table_args__ = (UniqueConstraint("entry_id", "position", name="uq_findings_entry_position"),)
+
+
+class Revision(Base):
+    """Every save of an entry, with the whole record as it was: history, diffs and restore read this."""
+
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(80), index=True)  # kept after the entry is deleted
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    record: Mapped[dict | None] = mapped_column(JSON)  # None for a deletion
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    message: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (UniqueConstraint("entry_id", "version", name="uq_revisions_entry_version"),)
+
+
+class Change(Base):
+    """The change log (outbox): one row per write, in commit order; search indexes follow it."""
+
+    __tablename__ = "changes"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(10))  # "upsert" | "delete"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # Never reuse a sequence number, even after the log is trimmed: followers remember positions.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    date: Mapped[str | None] = mapped_column(String(10))
+    place: Mapped[str | None] = mapped_column(String(300))
+    organizer: Mapped[str | None] = mapped_column(String(300))
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    body: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    panels: Mapped[list[PanelRow]] = relationship(cascade="all, delete-orphan", order_by="PanelRow.position",
+                                                  passive_deletes=True)
+
+
+class PanelRow(Base):
+    __tablename__ = "panels"
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    theme: Mapped[str | None] = mapped_column(String(60))
+    starts: Mapped[str | None] = mapped_column(String(5))
+    ends: Mapped[str | None] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Draft(Base):
+    """A rapporteur's draft of conclusions, built from cited findings."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(80))
+    grouping: Mapped[str] = mapped_column(String(20), default="theme")  # "theme" | "bloc"
+    intro: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    items: Mapped[list[DraftItem]] = relationship(cascade="all, delete-orphan", order_by="DraftItem.position",
+                                                  passive_deletes=True)
+
+
+class DraftItem(Base):
+    """A finding cited in a draft, with the text it had when cited (to mark later changes)."""
+
+    __tablename__ = "draft_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[str] = mapped_column(String(80))
+    finding_position: Mapped[int] = mapped_column(Integer)
+    cited_kind: Mapped[str] = mapped_column(String(20))
+    cited_text: Mapped[str] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DraftShare(Base):
+    __tablename__ = "draft_shares"
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class DraftSection(Base):
+    """The rapporteur's own Markdown text for one section of a draft."""
+
+    __tablename__ = "draft_sections"
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(120), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,283 @@
+"""Building the index and keeping it in step with the database through the change log.
+
+Layout under the index folder: `CURRENT` names the live generation folder (`gen-000003`), which holds
+the Whoosh files and `state.json` (schema version, last change-log position applied). A rebuild writes
+a new generation and then swaps `CURRENT` atomically, so a crash at any point leaves the last
+committed index answering; the next start repairs what differs from the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from whoosh import index as whoosh_index
+from whoosh.writing import LockError
+
+from ..config import Settings
+from ..db import Database
+from ..models import Change, EntryRow
+from ..store import row_to_entry
+from .schema import SCHEMA_VERSION, build_schema, document
+
+GAP_GRACE = timedelta(seconds=10)  # a hole in the log younger than this may be a transaction still committing
+BATCH = 1000
+WRITER_TIMEOUT = 30.0
+
+Progress = Callable[[int], None] | None
+
+
+@dataclass
+class SyncReport:
+    updated: int = 0
+    deleted: int = 0
+
+
+class SearchIndex:
+    """One instance's index on disk. Only one process writes at a time (Whoosh's lock plus ours)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._write_lock = threading.Lock()
+
+    # -- where the live generation is ------------------------------------------------------------
+    @property
+    def pointer(self) -> Path:
+        return self.folder / "CURRENT"
+
+    def current_dir(self) -> Path | None:
+        try:
+            name = self.pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        path = self.folder / name
+        return path if name and whoosh_index.exists_in(path) else None
+
+    def state(self, gen: Path | None = None) -> dict:
+        gen = gen or self.current_dir()
+        try:
+            return json.loads((gen / "state.json").read_text()) if gen else {}
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def _write_state(self, gen: Path, **changes) -> None:
+        state = {**self.state(gen), **changes}
+        tmp = gen / "state.json.tmp"
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, gen / "state.json")
+
+    def is_usable(self) -> bool:
+        gen = self.current_dir()
+        return gen is not None and self.state(gen).get("schema") == SCHEMA_VERSION
+
+    def open(self):
+        gen = self.current_dir()
+        if gen is None:
+            raise FileNotFoundError(f"no search index in {self.folder}; run 'migration-kb reindex'")
+        return whoosh_index.open_dir(str(gen))
+
+    # -- full rebuild ------------------------------------------------------------------------------
+    def rebuild(self, db: Database, progress: Progress = None, procs: int = 1) -> int:
+        """Write a fresh generation from the database, then make it live. Returns the entries indexed."""
+        with self._write_lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            gen = self._new_generation_dir()
+            ix = whoosh_index.create_in(str(gen), build_schema())
+            with db.session() as s:
+                last_seq = s.scalar(select(func.max(Change.seq))) or 0  # changes after this get replayed
+            kwargs = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
+            writer = ix.writer(compound=False, **kwargs)
+            count = 0
+            try:
+                for docs in _published_documents(db):
+                    for doc in docs:
+                        writer.add_document(**doc)
+                    count += len(docs)
+                    if progress:
+                        progress(len(docs))
+                writer.commit(optimize=procs == 1)
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+            self._write_state(gen, schema=SCHEMA_VERSION, last_seq=last_seq)
+            tmp = self.folder / "CURRENT.tmp"
+            tmp.write_text(gen.name)
+            os.replace(tmp, self.pointer)  # the swap: readers see the old or the new, never half
+            return count
+
+    def _new_generation_dir(self) -> Path:
+        existing = [int(p.name[4:]) for p in self.folder.glob("gen-*") if p.name[4:].isdigit()]
+        gen = self.folder / f"gen-{max(existing, default=0) + 1:06d}"
+        gen.mkdir()
+        return gen
+
+    def remove_stale_generations(self) -> None:
+        """Delete generations that are not live (left by a finished or a crashed rebuild)."""
+        live = self.current_dir()
+        for path in self.folder.glob("gen-*"):
+            if path != live:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # -- following the change log -----------------------------------------------------------------
+    def catch_up(self, db: Database, timeout: float = WRITER_TIMEOUT) -> SyncReport:
+        """Apply the changes logged since this index's position. Safe to repeat: updates are by id."""
+        report = SyncReport()
+        gen = self.current_dir()
+        if gen is None:
+            return report
+        with self._write_lock:
+            while True:
+                last = int(self.state(gen).get("last_seq", 0))
+                with db.session() as s:
+                    rows = s.execute(select(Change.seq, Change.entry_id, Change.created_at)
+                                     .where(Change.seq > last).order_by(Change.seq).limit(BATCH)).all()
+                if not rows:
+                    return report
+                ids = sorted({r.entry_id for r in rows})
+                self._apply(gen, db, ids, report, timeout)
+                self._write_state(gen, last_seq=_safe_position(last, rows))
+                if len(rows) < BATCH:
+                    return report
+
+    def _apply(self, gen: Path, db: Database, ids: Iterable[str], report: SyncReport, timeout: float) -> None:
+        ids = list(ids)
+        docs = {doc["id"]: doc for batch in _published_documents(db, ids) for doc in batch}
+        ix = whoosh_index.open_dir(str(gen))
+        writer = ix.writer(timeout=timeout, compound=False)
+        try:
+            for entry_id in ids:
+                if entry_id in docs:
+                    writer.update_document(**docs[entry_id])
+                    report.updated += 1
+                else:  # deleted, or no longer published
+                    writer.delete_by_term("id", entry_id)
+                    report.deleted += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+
+    def reconcile(self, db: Database) -> SyncReport:
+        """Compare the index with the database (ids and versions) and repair every difference."""
+        report = SyncReport()
+        gen = self.current_dir()
+        if gen is None:
+            return report
+        with self._write_lock:
+            with db.session() as s:
+                last_seq = s.scalar(select(func.max(Change.seq))) or 0
+                wanted = dict(s.execute(select(EntryRow.id, EntryRow.version).where(EntryRow.state == "published")))
+            ix = whoosh_index.open_dir(str(gen))
+            with ix.searcher() as searcher:
+                have = {fields["id"]: fields.get("version") for fields in searcher.all_stored_fields()
+                        if "id" in fields}
+            ix.close()
+            differ = sorted({i for i, v in wanted.items() if have.get(i) != v} | (set(have) - set(wanted)))
+            for start in range(0, len(differ), BATCH):
+                self._apply(gen, db, differ[start:start + BATCH], report, WRITER_TIMEOUT)
+            self._write_state(gen, last_seq=max(last_seq, int(self.state(gen).get("last_seq", 0))))
+        return report
+
+    def ensure(self, db: Database, progress: Progress = None, log: Callable[[str], None] = lambda m: None) -> None:
+        """On start: build the index if missing or outdated, else repair it and catch up."""
+        if not self.is_usable():
+            log("Building the search index...")
+            n = self.rebuild(db, progress)
+            log(f"Indexed {n} published entries.")
+        else:
+            r = self.reconcile(db)
+            if r.updated or r.deleted:
+                log(f"Search index repaired: {r.updated} updated, {r.deleted} removed.")
+            self.catch_up(db)
+        self.remove_stale_generations()
+
+
+def _safe_position(last: int, rows) -> int:
+    """The furthest log position with no recent hole before it (see GAP_GRACE)."""
+    position = last
+    now = datetime.now(UTC)
+    for row in rows:
+        if row.seq != position + 1:
+            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+            if now - created < GAP_GRACE:
+                return position  # re-read from here next time; re-applying is harmless
+        position = row.seq
+    return position
+
+
+def _published_documents(db: Database, ids: list[str] | None = None):
+    """Index documents of published entries, in batches (all of them when ids is None)."""
+    from ..store import all_events
+
+    with db.session() as s:
+        panels = {f"{e.id}/{p.id}": p.title for e in all_events(s) for p in e.panels}
+        if ids is None:
+            id_query = select(EntryRow.id).where(EntryRow.state == "published").order_by(EntryRow.id)
+            all_ids = list(s.scalars(id_query))
+        else:
+            all_ids = list(ids)
+    for start in range(0, len(all_ids), BATCH):
+        chunk = all_ids[start:start + BATCH]
+        with db.session() as s:
+            rows = s.scalars(select(EntryRow).where(EntryRow.id.in_(chunk), EntryRow.state == "published")
+                             .options(selectinload(EntryRow.tags), selectinload(EntryRow.findings)))
+            yield [document(row_to_entry(r), r.version, r.updated_at.timestamp(), panels.get(r.panel or ""))
+                   for r in rows]
+
+
+def catch_up_if_present(settings: Settings, db: Database) -> None:
+    """After a command-line write: bring an existing index up to date (a server may be doing it too)."""
+    index = SearchIndex(settings.index_dir)
+    if index.is_usable():
+        # A running server may hold the writer: it follows the change log itself.
+        with contextlib.suppress(LockError):
+            index.catch_up(db, timeout=5.0)
+
+
+class Follower:
+    """A background thread that applies the change log every `interval` seconds or when woken."""
+
+    def __init__(self, index: SearchIndex, db: Database, interval: float = 0.5,
+                 on_change: Callable[[], None] = lambda: None):
+        self.index, self.db, self.interval, self.on_change = index, db, interval, on_change
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="index-follower", daemon=True)
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                report = self.index.catch_up(self.db, timeout=2.0)
+                self.last_error = None
+                if report.updated or report.deleted:
+                    self.on_change()
+            except Exception as exc:  # database down, lock busy: try again next round
+                self.last_error = f"{exc.__class__.__name__}: {exc}"
+                time.sleep(min(self.interval * 4, 2.0))

@@ -1,0 +1,537 @@
+"""Searching: a request (query words, filters, sort, page) -> hits, facet counts, highlights, suggestion.
+
+Never raises on what a user typed: a query the parser cannot read is searched as plain words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+from markupsafe import escape
+from whoosh import qparser
+from whoosh.query import Every, NullQuery, Or, Query, Term
+from whoosh.support.levenshtein import distance
+
+from ..config import LANGUAGES
+from ..taxonomy import Taxonomy, fold
+from ..taxonomy import load as load_taxonomy
+from .indexer import SearchIndex
+from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer
+from .vocabulary import matcher
+
+MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+SORTS = ("relevance", "newest", "title")
+CONCEPT_BOOST = 3.0  # a vocabulary term found in the query also matches entries tagged with it
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+SYNTAX = re.compile(r'["()*?]|(^|\s)[-+]\S|\b(AND|OR|NOT)\b|\w:\S|\^')
+
+
+class SearchError(ValueError):
+    """A parameter of a search request is wrong (answered with 400 and this message)."""
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet -> selected values (OR)
+    year_from: int | None = None
+    year_to: int | None = None
+    page: int = 1
+    per_page: int = 20
+    sort: str = "relevance"
+
+    @classmethod
+    def from_args(cls, args, taxonomy: Taxonomy | None = None) -> SearchRequest:
+        """Read and check query-string parameters (a werkzeug MultiDict or a dict of lists)."""
+        tax = taxonomy or load_taxonomy()
+        getlist = args.getlist if hasattr(args, "getlist") else (lambda k: list(args.get(k, [])))
+
+        def one(name: str) -> str | None:
+            values = getlist(name)
+            return values[-1] if values else None
+
+        q = one("q") or ""
+        filters = {}
+        for facet in FACETS:
+            values = [v for v in getlist(facet) if v != ""]
+            if values:
+                filters[facet] = [_canonical(tax, facet, v) for v in dict.fromkeys(values)]
+        sort = one("sort") or "relevance"
+        if sort not in SORTS:
+            raise SearchError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+        return cls(q=q, filters=filters, year_from=_int(one("year_from"), "year_from", 1800, 2100),
+                   year_to=_int(one("year_to"), "year_to", 1800, 2100),
+                   page=_int(one("page"), "page", 1, MAX_PAGE) or 1,
+                   per_page=_int(one("per_page"), "per_page", 1, MAX_PER_PAGE) or 20, sort=sort)
+
+
+def _int(raw: str | None, name: str, low: int, high: int) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SearchError(f"{name}: {raw[:40]!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SearchError(f"{name}: {value} is outside {low}–{high}")
+    return value
+
+
+def _canonical(tax: Taxonomy, facet: str, value: str) -> str:
+    if facet == "language":
+        if value in LANGUAGES:
+            return value
+    elif facet == "country":
+        if value.upper() in tax.countries:
+            return value.upper()
+    elif facet == "bloc":
+        found = tax.canonical_bloc(value)
+        if found:
+            return found
+    elif value in tax.terms(facet):
+        return value
+    hint = tax.suggest(facet, value) if facet != "language" else None
+    raise SearchError(f"{facet}: {value[:60]!r} is not a known value"
+                      + (f" (did you mean {hint!r}?)" if hint else ""))
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    summary: str
+    language: str
+    themes: list[str]
+    blocs: list[str]
+    countries: list[str]
+    topics: list[str]
+    year_start: int | None
+    year_end: int | None
+    score: float | None
+    highlights: str
+    updated: float
+
+    def to_api(self) -> dict:
+        return {"id": self.id, "title": self.title, "summary": self.summary, "themes": self.themes,
+                "blocs": self.blocs, "countries": self.countries, "year_start": self.year_start,
+                "score": round(self.score, 4) if self.score is not None else None,
+                "highlights": self.highlights, "language": self.language, "topics": self.topics,
+                "year_end": self.year_end}
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    elapsed_ms: float = 0.0
+
+    def to_api(self) -> dict:
+        r = self.request
+        return {"query": r.q, "total": self.total, "page": r.page, "per_page": r.per_page,
+                "results": [h.to_api() for h in self.hits], "facets": self.facets,
+                "suggestion": self.suggestion}
+
+
+# -- turning words into a Whoosh query -----------------------------------------------------------------
+@cache
+def _parser() -> qparser.MultifieldParser:
+    from .schema import build_schema
+
+    boosts = {f: PART_BOOSTS[f.rsplit("_", 1)[0]] for f in TEXT_FIELDS}
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), build_schema(), fieldboosts=boosts,
+                                      group=qparser.OrGroup.factory(0.9))
+    return parser
+
+
+_parse_lock = threading.Lock()  # the parser object is shared; Whoosh parsers keep a little state
+
+
+def clean(q: str) -> str:
+    return " ".join(CONTROL.sub(" ", q or "")[:MAX_QUERY].split())
+
+
+def _with_concepts(words: list[str]) -> str:
+    """Plain words, with vocabulary phrases rewritten as ("the words" OR topic:id^3 ...)."""
+    parts, i = [], 0
+    for m in [*matcher().find(words), None]:
+        stop = m.start if m else len(words)
+        parts.extend(words[i:stop])
+        if m is None:
+            break
+        phrase = " ".join(words[m.start:m.end])
+        alternatives = [f'"{phrase}"' if m.end - m.start > 1 else phrase]
+        alternatives += [f"{c.field}:{c.value}^{CONCEPT_BOOST:g}" for c in m.concepts]
+        parts.append("(" + " OR ".join(alternatives) + ")")
+        i = m.end
+    return " ".join(parts)
+
+
+def _quote_safe(word: str) -> str:
+    return re.sub(r"[^\w'’-]", " ", word).strip()
+
+
+def build_query(q: str) -> Query:
+    """The Whoosh query for what the user typed; Every() when nothing was typed."""
+    q = clean(q)
+    if not q:
+        return Every()
+    if SYNTAX.search(q):
+        try:
+            with _parse_lock:
+                parsed = _parser().parse(_rewrite_runs(q))
+            if parsed is not None and not isinstance(parsed, NullQuery) and _well_formed(q):
+                return parsed
+        except Exception:
+            pass
+    words = [w for w in (_quote_safe(t) for t in q.split()) if w and w not in OPERATORS]
+    words = [x for w in words for x in w.split()]
+    if not words:
+        return NullQuery
+    with _parse_lock:
+        return _parser().parse(_with_concepts(words))
+
+
+def _well_formed(q: str) -> bool:
+    """Balanced quotes and brackets, and no operator left dangling: else it is read as plain words."""
+    if q.count('"') % 2 or q.count("(") != q.count(")"):
+        return False
+    depth = 0
+    for ch in q:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    tokens = q.split()
+    return not (tokens[0] in OPERATORS - {"NOT"} or tokens[-1] in OPERATORS)
+
+
+def _rewrite_runs(q: str) -> str:
+    """Expand vocabulary phrases found in runs of plain words, leaving the user's syntax alone."""
+    out, run = [], []
+
+    def flush() -> None:
+        if run:
+            out.append(_with_concepts(run))
+            run.clear()
+
+    for token in TOKENS.findall(q):
+        plain = re.fullmatch(r"[\w'’]+", token) and token not in OPERATORS
+        if plain:
+            run.append(token)
+        else:
+            flush()
+            out.append(token)
+    flush()
+    return " ".join(out)
+
+
+# -- per-document facet values, cached per index segment ------------------------------------------
+class _SegmentFacets:
+    """For one segment: each document's values for every facet, plus the years, read from postings."""
+
+    def __init__(self, reader):
+        n = reader.doc_count_all()
+        self.values: dict[str, list[tuple[str, ...]]] = {}
+        interned: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for name in (*FACETS, "year_start", "year_end"):
+            per_doc: list[list[str] | None] = [None] * n
+            if name in reader.indexed_field_names():
+                for value in reader.field_terms(name):
+                    for docnum in reader.postings(name, value).all_ids():
+                        slot = per_doc[docnum]
+                        if slot is None:
+                            per_doc[docnum] = [value]
+                        else:
+                            slot.append(value)
+            empty: tuple[str, ...] = ()
+            self.values[name] = [interned.setdefault(tuple(v), tuple(v)) if v else empty for v in per_doc]
+
+
+class Facets:
+    """Whole-index per-document arrays, rebuilt cheaply per commit from cached segment parts."""
+
+    def __init__(self, searcher, previous: Facets | None):
+        cache = previous.segments if previous else {}
+        self.segments: dict[str, _SegmentFacets] = {}
+        self.values: dict[str, list[tuple[str, ...]]] = {name: [] for name in (*FACETS, "year_start", "year_end")}
+        leaves = searcher.reader().leaf_readers()
+        for leaf, _offset in leaves:
+            key = leaf.segment().segment_id() if hasattr(leaf, "segment") and leaf.segment() else str(id(leaf))
+            part = cache.get(key) or _SegmentFacets(leaf)
+            self.segments[key] = part
+            for name, column in part.values.items():
+                self.values[name].extend(column)
+        self._filters: dict[tuple[str, str], set[int]] = {}
+        self._lock = threading.Lock()
+
+    def docs_with(self, facet: str, value: str) -> set[int]:
+        key = (facet, value)
+        found = self._filters.get(key)
+        if found is None:
+            column = self.values[facet]
+            found = {d for d, vs in enumerate(column) if value in vs}
+            with self._lock:
+                if len(self._filters) > 2000:
+                    self._filters.clear()
+                self._filters[key] = found
+        return found
+
+    def years_ok(self, doc: int, year_from: int | None, year_to: int | None) -> bool:
+        """The practice ran at some time within [year_from, year_to] (an open end means ongoing)."""
+        starts = self.values["year_start"][doc]
+        if not starts:
+            return False
+        start = int(starts[0])
+        ends = self.values["year_end"][doc]
+        end = int(ends[0]) if ends else 9999
+        return (year_to is None or start <= year_to) and (year_from is None or end >= year_from)
+
+    def count(self, facet: str, docs) -> dict[str, int]:
+        column = self.values[facet]
+        counter: Counter[str] = Counter()
+        for d in docs:
+            counter.update(column[d])
+        return dict(counter.most_common())
+
+
+# -- the service a server (or a script) holds ---------------------------------------------------------
+class Searcher:
+    """Keeps one Whoosh searcher open, refreshed after commits, and answers SearchRequests."""
+
+    REFRESH_EVERY = 1.0  # seconds between checks for commits made by other processes
+
+    def __init__(self, index: SearchIndex):
+        self.index = index
+        self._lock = threading.Lock()
+        self._searcher = None
+        self._gen_dir = None
+        self._facets: Facets | None = None
+        self._all_docs: set[int] | None = None
+        self._checked = 0.0
+
+    def invalidate(self) -> None:
+        """Called after this process committed to the index: the next search refreshes at once."""
+        self._checked = 0.0
+
+    def _current(self):
+        now = time.monotonic()
+        with self._lock:
+            if self._searcher is not None and now - self._checked < self.REFRESH_EVERY:
+                return self._searcher, self._facets, self._all_docs
+            self._checked = now
+            gen = self.index.current_dir()
+            if self._searcher is None or gen != self._gen_dir:
+                ix = self.index.open()
+                old = self._searcher
+                self._searcher, self._gen_dir = ix.searcher(), gen
+                self._facets = None
+                if old is not None:
+                    old.close()
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+            else:
+                return self._searcher, self._facets, self._all_docs
+            self._facets = Facets(self._searcher, self._facets)
+            self._all_docs = set(self._searcher.docs_for_query(Every()))
+            return self._searcher, self._facets, self._all_docs
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        searcher, facets, all_docs = self._current()
+        query = build_query(request.q)
+        matched = all_docs if isinstance(query, Every) else set(searcher.docs_for_query(query))
+        if request.year_from is not None or request.year_to is not None:
+            matched = {d for d in matched if facets.years_ok(d, request.year_from, request.year_to)}
+        selected = {f: set().union(*(facets.docs_with(f, v) for v in vals))
+                    for f, vals in request.filters.items()}
+        allowed = matched
+        for docs in selected.values():
+            allowed = allowed & docs
+        counts = {}
+        for facet in FACETS:
+            base = matched
+            if facet in selected:  # counts as if this facet's own selection were removed
+                for other, docs in selected.items():
+                    if other != facet:
+                        base = base & docs
+            else:
+                base = allowed
+            counts[facet] = facets.count(facet, base)
+        hits = self._page(searcher, query, allowed, request)
+        suggestion = suggest(searcher, request.q)
+        return SearchResult(request=request, total=len(allowed), hits=hits, facets=counts, suggestion=suggestion,
+                            elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    def _page(self, searcher, query: Query, allowed: set[int], request: SearchRequest) -> list[Hit]:
+        end = request.page * request.per_page
+        start = end - request.per_page
+        if start >= len(allowed):
+            return []
+        empty = isinstance(query, Every)
+        if request.sort == "title":
+            results = searcher.search(query, filter=allowed, limit=end, sortedby="title_sort")
+        elif request.sort == "newest" or empty:
+            results = searcher.search(query, filter=allowed, limit=end, sortedby=["start_sort", "title_sort"],
+                                      reverse=True)
+        else:
+            results = searcher.search(query, filter=allowed, limit=end)
+        terms = _terms_by_language(query)
+        score = not empty and request.sort == "relevance"
+        hits = []
+        for hit in results[start:end]:
+            hits.append(_hit(hit.fields(), float(hit.score) if score else None, terms))
+        return hits
+
+    def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
+        """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
+        searcher, _, _ = self._current()
+        docnum = searcher.document_number(id=entry_id)
+        if docnum is None:
+            return []
+        d = json.loads(searcher.stored_fields(docnum)["display"])
+        weights = {"topics": ("topic", 3.0), "target_groups": ("target_group", 1.5), "countries": ("country", 1.5),
+                   "themes": ("theme", 1.0), "blocs": ("bloc", 1.0)}
+        clauses = [Term(name, value, boost=weight) for key, (name, weight) in weights.items()
+                   for value in d.get(key, [])]
+        if not clauses:
+            return []
+        hits = []
+        for hit in searcher.search(Or(clauses), limit=limit + 1):
+            if hit.docnum != docnum:
+                hits.append(_hit(hit.fields(), float(hit.score), None))
+        return hits[:limit]
+
+
+def _hit(stored: dict, score: float | None, terms: dict[str, set[str]] | None) -> Hit:
+    """A result line from the stored fields; `terms` (per language) marks the matched words."""
+    d = json.loads(stored["display"])
+    snippet = highlight(d, terms.get(d["language"], set())) if terms else str(escape(_cut(d["summary"], 0)))
+    return Hit(id=stored["id"], title=d["title"], summary=d["summary"], language=d["language"], themes=d["themes"],
+               blocs=d["blocs"], countries=d["countries"], topics=d.get("topics", []), year_start=d["year_start"],
+               year_end=d.get("year_end"), score=score, highlights=snippet, updated=d["updated"])
+
+
+# -- highlights and suggestions ---------------------------------------------------------------------------
+def _terms_by_language(query: Query) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+    try:
+        terms = query.iter_all_terms(phrases=True)
+    except TypeError:
+        terms = query.iter_all_terms()
+    for fieldname, text in terms:
+        if "_" in fieldname:
+            part, lang = fieldname.rsplit("_", 1)
+            if lang in out and part in TEXT_PARTS:
+                out[lang].add(text.decode() if isinstance(text, bytes) else text)
+    return out
+
+
+SNIPPET = 220
+
+
+def highlight(display: dict, terms: set[str]) -> str:
+    """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
+    sources = [display["summary"], *display.get("findings", []), display.get("body", "")]
+    if terms:
+        an = analyzer(display["language"])
+        for text in sources:
+            spans = [(t.startchar, t.endchar) for t in an(text, chars=True, mode="index") if t.text in terms]
+            if spans:
+                return _fragment(text, spans)
+    return str(escape(_cut(display["summary"], 0)))
+
+
+def _cut(text: str, start: int) -> str:
+    end = start + SNIPPET
+    piece = text[start:end]
+    return ("… " if start else "") + piece + (" …" if end < len(text) else "")
+
+
+def _fragment(text: str, spans: list[tuple[int, int]]) -> str:
+    # Start a little before the window holding the most matches.
+    best_start, best = spans[0][0], 0
+    for s, _ in spans:
+        n = sum(1 for a, _b in spans if s <= a < s + SNIPPET)
+        if n > best:
+            best, best_start = n, s
+    start = max(0, best_start - 40)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < best_start else start
+    end = min(len(text), start + SNIPPET)
+    out, pos = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out.append(str(escape(text[pos:a])))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        pos = b
+    out.append(str(escape(text[pos:end])))
+    return ("… " if start else "") + "".join(out) + (" …" if end < len(text) else "")
+
+
+def suggest(searcher, q: str) -> str | None:
+    """'did you mean': the query with each unknown word replaced by the closest known word.
+
+    Known words are those of the indexed text and of the vocabularies (labels and synonyms in the four
+    languages). Prefix searches (word*) and operators are left alone.
+    """
+    q = clean(q)
+    words = [w for w in re.findall(r"[^\W\d_]{3,}\*?", q) if not w.endswith("*") and w not in OPERATORS]
+    if not words or len(words) > 12:
+        return None
+    reader = searcher.reader()
+    known = vocabulary_words()
+    out, changed = q, False
+    for word in words:
+        token = fold(word)
+        if token in known or reader.doc_frequency("spell", token):
+            continue
+        better = _closest(reader, known, token)
+        if better:
+            out = re.sub(rf"\b{re.escape(word)}\b", better, out, count=1)
+            changed = True
+    return out if changed else None
+
+
+def _closest(reader, known: frozenset[str], token: str) -> str | None:
+    for maxdist in (1, 2):
+        candidates = set(reader.terms_within("spell", token, maxdist, prefix=1))
+        candidates |= {w for w in known if w[:1] == token[:1] and abs(len(w) - len(token)) <= maxdist
+                       and distance(w, token, limit=maxdist) <= maxdist}
+        if candidates:
+            return max(sorted(candidates), key=lambda w: (w in known, reader.frequency("spell", w)))
+    return None
+
+
+@cache
+def vocabulary_words() -> frozenset[str]:
+    """Every word of every label and synonym, folded: typos of these get corrected too."""
+    tax = load_taxonomy()
+    words = set()
+    for vocabulary in ("theme", "topic", "target_group", "instrument", "bloc"):
+        for term in tax.terms(vocabulary).values():
+            for phrase in (*term.labels.values(), *(w for ws in term.synonyms.values() for w in ws)):
+                words.update(fold(w) for w in re.findall(r"[^\W\d_]{3,}", phrase))
+    for country in tax.countries.values():
+        for name in country.names.values():
+            words.update(fold(w) for w in re.findall(r"[^\W\d_]{3,}", name))
+    return frozenset(words)

@@ -1,0 +1,218 @@
+"""The one write path. A save is one transaction: the entry, a revision and a change-log row.
+
+Callers pass an open session (see `Database.session()`); nothing here commits, so a bulk import of
+many files is all-or-nothing simply by running in one session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, Revision, Tag, now
+from .records import Contributor, Entry, Event, Finding, Panel, Source, validate_entry
+
+TAG_FIELDS = ("themes", "topics", "blocs", "countries", "target_groups")
+VOCABULARY_OF = {"themes": "theme", "topics": "topic", "blocs": "bloc", "countries": "country",
+                 "target_groups": "target_group"}
+
+
+class StoreError(Exception):
+    """A write that cannot be done as asked; the message says why, for the user."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class StaleVersion(StoreError):
+    """Someone saved the entry after the version the editor started from."""
+
+    def __init__(self, entry_id: str, expected: int, current: int):
+        self.entry_id, self.expected, self.current = entry_id, expected, current
+        super().__init__(f"{entry_id} was changed by someone else: you edited version {expected}, "
+                         f"the current version is {current}")
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    entry_id: str
+    outcome: str  # "added" | "changed" | "unchanged"
+    version: int
+
+
+# -- reading records back ----------------------------------------------------------------------------
+def row_to_entry(row: EntryRow) -> Entry:
+    tags: dict[str, list[str]] = {f: [] for f in TAG_FIELDS}
+    field_of = {v: k for k, v in VOCABULARY_OF.items()}
+    for tag in sorted(row.tags, key=lambda t: t.position):
+        tags[field_of[tag.vocabulary]].append(tag.value)
+    return Entry(
+        id=row.id, title=row.title, summary=row.summary, language=row.language,
+        themes=tuple(tags["themes"]), topics=tuple(tags["topics"]), blocs=tuple(tags["blocs"]),
+        countries=tuple(tags["countries"]), target_groups=tuple(tags["target_groups"]),
+        instrument=row.instrument, year_start=row.year_start, year_end=row.year_end, status=row.status,
+        panel=row.panel,
+        contributor=Contributor(**row.contributor) if row.contributor else None,
+        sources=tuple(Source(**s) for s in row.sources or []),
+        findings=tuple(Finding(kind=f.kind, text=f.text, topics=tuple(f.topics or []))
+                       for f in sorted(row.findings, key=lambda f: f.position)),
+        body=row.body,
+    )
+
+
+def get_entry(s: Session, entry_id: str) -> tuple[Entry, EntryRow]:
+    row = s.get(EntryRow, entry_id)
+    if row is None:
+        raise NotFound(f"no entry {entry_id!r}")
+    return row_to_entry(row), row
+
+
+def row_to_event(row: EventRow) -> Event:
+    return Event(id=row.id, title=row.title, date=row.date, place=row.place, organizer=row.organizer,
+                 aliases=tuple(row.aliases or ()), body=row.body,
+                 panels=tuple(Panel(id=p.id, title=p.title, number=p.number, theme=p.theme, starts=p.starts,
+                                    ends=p.ends, description=p.description) for p in row.panels))
+
+
+def entry_states(s: Session) -> dict[str, tuple[str, str, int]]:
+    """id -> (content hash, state, version) of every entry: lets a bulk import skip unchanged files."""
+    return {i: (h, st, v) for i, h, st, v in
+            s.execute(select(EntryRow.id, EntryRow.content_hash, EntryRow.state, EntryRow.version))}
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def _fill(row: EntryRow, entry: Entry) -> None:
+    row.title, row.summary, row.language = entry.title, entry.summary, entry.language
+    row.instrument, row.year_start, row.year_end = entry.instrument, entry.year_start, entry.year_end
+    row.status, row.panel, row.body = entry.status, entry.panel, entry.body
+    row.contributor = ({"name": entry.contributor.name, "organization": entry.contributor.organization}
+                       if entry.contributor else None)
+    row.sources = [{"title": x.title, "publisher": x.publisher, "year": x.year, "url": x.url}
+                   for x in entry.sources]
+    row.tags = [Tag(vocabulary=VOCABULARY_OF[f], value=v, position=i)
+                for f in TAG_FIELDS for i, v in enumerate(getattr(entry, f))]
+    row.content_hash = entry.content_hash()
+
+
+def _replace_findings(s: Session, row: EntryRow, entry: Entry) -> None:
+    """Keep finding rows by position so their ids (cited in drafts) survive an edit of their text."""
+    old = {f.position: f for f in row.findings}
+    keep = []
+    for pos, f in enumerate(entry.findings, start=1):
+        current = old.pop(pos, None) or FindingRow(entry_id=row.id, position=pos)
+        current.kind, current.text, current.topics = f.kind, f.text, list(f.topics)
+        keep.append(current)
+    for gone in old.values():
+        s.delete(gone)
+    row.findings = keep
+
+
+def _log(s: Session, row: EntryRow, author_id: int | None, message: str | None, record: dict | None,
+         op: str = "upsert") -> None:
+    s.add(Revision(entry_id=row.id, version=row.version, state=row.state, record=record, author_id=author_id,
+                   message=message))
+    s.add(Change(entry_id=row.id, version=row.version, op=op))
+
+
+def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id: int | None = None,
+               message: str | None = None, expected_version: int | None = None,
+               known: tuple[str, str, int] | None = None) -> SaveResult:
+    """Insert or update an entry. Writes nothing when neither its content nor its state changed.
+
+    `state` None keeps the current state (a new entry starts as a draft). `expected_version` guards
+    against lost updates from a stale editor. `known` is (hash, state, version) from `entry_states`,
+    so bulk imports skip the lookup for unchanged entries.
+    """
+    if state is not None and state not in STATES:
+        raise StoreError(f"{state!r} is not a workflow state ({', '.join(STATES)})")
+    new_hash = entry.content_hash()
+    if known is not None and known[0] == new_hash and (state is None or state == known[1]):
+        return SaveResult(entry.id, "unchanged", known[2])
+    row = s.get(EntryRow, entry.id)
+    if row is not None and expected_version is not None and row.version != expected_version:
+        raise StaleVersion(entry.id, expected_version, row.version)
+    if row is None:
+        if expected_version not in (None, 0):
+            raise NotFound(f"no entry {entry.id!r} to update")
+        target_state = state or "draft"
+        _require_publishable(entry, target_state)
+        row = EntryRow(id=entry.id, state=target_state, version=1, author_id=author_id)
+        _fill(row, entry)
+        s.add(row)
+        _replace_findings(s, row, entry)
+        s.flush()
+        _log(s, row, author_id, message or "created", entry.to_dict())
+        return SaveResult(entry.id, "added", 1)
+    target_state = state or row.state
+    if row.content_hash == new_hash and row.state == target_state:
+        return SaveResult(entry.id, "unchanged", row.version)
+    _require_publishable(entry, target_state)
+    _fill(row, entry)
+    _replace_findings(s, row, entry)
+    row.state = target_state
+    row.version += 1
+    row.updated_at = now()
+    s.flush()
+    _log(s, row, author_id, message or "changed", entry.to_dict())
+    return SaveResult(entry.id, "changed", row.version)
+
+
+def _require_publishable(entry: Entry, state: str) -> None:
+    if state == "published" and not entry.sources:
+        raise StoreError(f"{entry.id}: sources: an entry needs at least one source before it is published")
+
+
+def set_state(s: Session, entry_id: str, state: str, *, author_id: int | None = None,
+              message: str | None = None, expected_version: int | None = None) -> SaveResult:
+    entry, _ = get_entry(s, entry_id)
+    return save_entry(s, entry, state=state, author_id=author_id, message=message or f"state: {state}",
+                      expected_version=expected_version)
+
+
+def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
+                 expected_version: int | None = None) -> None:
+    row = s.get(EntryRow, entry_id)
+    if row is None:
+        raise NotFound(f"no entry {entry_id!r}")
+    if expected_version is not None and row.version != expected_version:
+        raise StaleVersion(entry_id, expected_version, row.version)
+    row.version += 1
+    _log(s, row, author_id, "deleted", None, op="delete")
+    s.delete(row)
+    s.flush()
+
+
+def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
+    rev = s.scalar(select(Revision).where(Revision.entry_id == entry_id, Revision.version == version))
+    if rev is None or rev.record is None:
+        raise NotFound(f"no revision {version} of {entry_id!r}")
+    entry = validate_entry(rev.record)
+    return save_entry(s, entry, author_id=author_id, message=f"restored version {version}")
+
+
+def save_event(s: Session, event: Event) -> str:
+    """Insert or update a workshop and its panels; returns added/changed/unchanged."""
+    new_hash = event.content_hash()
+    row = s.get(EventRow, event.id)
+    if row is not None and row.content_hash == new_hash:
+        return "unchanged"
+    outcome = "added" if row is None else "changed"
+    if row is None:
+        row = EventRow(id=event.id)
+        s.add(row)
+    row.title, row.date, row.place, row.organizer = event.title, event.date, event.place, event.organizer
+    row.aliases, row.body, row.content_hash, row.updated_at = list(event.aliases), event.body, new_hash, now()
+    row.panels = []
+    s.flush()  # old panels go before new ones with the same keys arrive
+    row.panels = [PanelRow(event_id=event.id, id=p.id, position=i, number=p.number, title=p.title,
+                           theme=p.theme, starts=p.starts, ends=p.ends, description=p.description)
+                  for i, p in enumerate(event.panels)]
+    s.flush()
+    return outcome
+
+
+def all_events(s: Session) -> list[Event]:
+    return [row_to_event(r) for r in s.scalars(select(EventRow).order_by(EventRow.date, EventRow.id))]

@@ -1,0 +1,68 @@
+"""Shared fixtures: a temporary instance folder, its database, and the command line against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from migration_kb.config import Settings
+from migration_kb.db import open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+KB = ROOT / "kb"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings.load(tmp_path / "instance")
+
+
+@pytest.fixture
+def db(settings):
+    database = open_database(settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def cli(settings, monkeypatch):
+    """Run `migration-kb ...` in-process against the temporary instance; returns the click Result."""
+    from migration_kb.cli import main
+
+    monkeypatch.setenv("MIGRATION_KB_INSTANCE", str(settings.instance))
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return run
+
+
+MINIMAL = """---
+id: {id}
+title: {title}
+summary: A short summary of the practice.
+language: en
+themes: [labour-mobility]
+countries: [MX, CA]
+sources:
+  - {{title: The agreement, publisher: A ministry, year: 2001}}
+findings:
+  - kind: strength
+    text: Workers are recruited by the public employment service.
+  - kind: difficulty
+    text: Workers are tied to one employer.
+---
+
+Body text of the entry.
+"""
+
+
+def write_entry(folder: Path, entry_id: str, text: str | None = None, **fields) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{entry_id}.md"
+    path.write_text(text if text is not None else MINIMAL.format(id=entry_id, title=fields.get("title", "A title")),
+                    encoding="utf-8")
+    return path

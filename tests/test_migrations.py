@@ -1,0 +1,16 @@
+"""Alembic: the migrations build exactly the schema the models describe, and upgrading is idempotent."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from migration_kb.db import open_database
+from migration_kb.models import Base
+
+
+def test_migrations_match_the_models(settings):
+    db = open_database(settings)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    db.upgrade()  # a second start on a current database changes nothing
+    db.dispose()
