@@ -66,3 +66,35 @@ def write_entry(folder: Path, entry_id: str, text: str | None = None, **fields) 
     path.write_text(text if text is not None else MINIMAL.format(id=entry_id, title=fields.get("title", "A title")),
                     encoding="utf-8")
     return path
+
+
+# -- the web app over a real instance (SQLite + Whoosh on disk) ----------------------------------------
+@pytest.fixture(scope="module")
+def kb_instance(tmp_path_factory):
+    """An instance with the shipped kb imported and indexed; shared by a module's read-only tests."""
+    from migration_kb.importer import import_paths
+
+    settings = Settings.load(tmp_path_factory.mktemp("kb") / "instance")
+    database = open_database(settings)
+    report = import_paths(database, [KB])
+    assert report.imported and not report.errors, report.errors
+    database.dispose()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def app(kb_instance):
+    from migration_kb.web import create_app
+
+    application = create_app(kb_instance, testing=True)
+    yield application
+    services = application.extensions["migration_kb"]
+    if services.follower:
+        services.follower.stop()
+    services.searcher.close()
+    services.db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -126,6 +126,68 @@ def export_cmd(ctx: Context, folder: str) -> None:
                f"{Path(folder) / 'events'}.")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@pass_ctx
+def serve_cmd(ctx: Context, host: str, port: int, threads: int) -> None:
+    """Serve the web UI and the API (waitress). An empty instance first imports the shipped kb/."""
+    import waitress
+
+    from .config import resource_dir
+    from .search.indexer import SearchIndex
+    from .web import create_app
+
+    db = ctx.db
+    if _is_empty(db):
+        kb_dir = resource_dir("kb")
+        click.echo(f"Empty instance: importing the shipped knowledge base from {kb_dir} ...", err=True)
+        with _progress(_count_files([kb_dir]), "Importing") as tick:
+            report = import_paths(db, [kb_dir], progress=tick)
+        if report.errors:
+            _print_errors(report.errors)
+            raise click.ClickException("the shipped knowledge base did not import; nothing was served")
+        click.echo(f"Imported: {report.summary()}.", err=True)
+    index = SearchIndex(ctx.settings.index_dir)
+    with _progress(_published_count(db), "Indexing") as tick:
+        index.ensure(db, progress=tick, log=lambda m: click.echo(m, err=True))
+    app = create_app(ctx.settings, prepare_index=False)
+    click.echo(f"Serving migration-kb on http://{host}:{port}/ (instance {ctx.settings.instance})", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="migration-kb", _quiet=True)
+
+
+def _is_empty(db: Database) -> bool:
+    from sqlalchemy import func
+
+    from .models import EntryRow, EventRow
+
+    with db.session() as s:
+        return not s.scalar(select(func.count()).select_from(EntryRow)) and \
+            not s.scalar(select(func.count()).select_from(EventRow))
+
+
+def _published_count(db: Database) -> int:
+    from sqlalchemy import func
+
+    from .models import EntryRow
+
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.state == "published")) or 0
+
+
+@main.command("reindex")
+@pass_ctx
+def reindex_cmd(ctx: Context) -> None:
+    """Rebuild the search index from the database (a running server switches to it by itself)."""
+    from .search.indexer import SearchIndex
+
+    index = SearchIndex(ctx.settings.index_dir)
+    with _progress(_published_count(ctx.db), "Indexing") as tick:
+        n = index.rebuild(ctx.db, progress=tick)
+    click.echo(f"Indexed {n} published entries.")
+
+
 @main.group("users")
 def users_cmd() -> None:
     """Manage accounts: reader, expert, rapporteur, admin."""

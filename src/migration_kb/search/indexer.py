@@ -179,7 +179,8 @@ class SearchIndex:
         with self._write_lock:
             with db.session() as s:
                 last_seq = s.scalar(select(func.max(Change.seq))) or 0
-                wanted = dict(s.execute(select(EntryRow.id, EntryRow.version).where(EntryRow.state == "published")))
+                wanted = dict(s.execute(select(EntryRow.id, EntryRow.version)
+                                        .where(EntryRow.state == "published")).tuples().all())
             ix = whoosh_index.open_dir(str(gen))
             with ix.searcher() as searcher:
                 have = {fields["id"]: fields.get("version") for fields in searcher.all_stored_fields()

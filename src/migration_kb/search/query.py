@@ -353,8 +353,8 @@ class Searcher:
                 self._searcher.close()
                 self._searcher = None
 
-    def search(self, request: SearchRequest) -> SearchResult:
-        t0 = time.perf_counter()
+    def _match(self, request: SearchRequest):
+        """The documents the text and the years match, each facet's selection, and what passes them all."""
         searcher, facets, all_docs = self._current()
         query = build_query(request.q)
         matched = all_docs if isinstance(query, Every) else set(searcher.docs_for_query(query))
@@ -365,20 +365,35 @@ class Searcher:
         allowed = matched
         for docs in selected.values():
             allowed = allowed & docs
+        return searcher, facets, query, matched, selected, allowed
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        searcher, facets, query, matched, selected, allowed = self._match(request)
         counts = {}
         for facet in FACETS:
-            base = matched
-            if facet in selected:  # counts as if this facet's own selection were removed
+            base = allowed
+            if facet in selected:  # counted as if this facet's own selection were removed
+                base = matched
                 for other, docs in selected.items():
                     if other != facet:
                         base = base & docs
-            else:
-                base = allowed
             counts[facet] = facets.count(facet, base)
         hits = self._page(searcher, query, allowed, request)
         suggestion = suggest(searcher, request.q)
         return SearchResult(request=request, total=len(allowed), hits=hits, facets=counts, suggestion=suggestion,
                             elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    def ids(self, request: SearchRequest, limit: int = 10_000) -> list[str]:
+        """Ids of the matching entries, best first (no facets, no snippets): for findings and exports."""
+        searcher, _, query, _, _, allowed = self._match(request)
+        if not allowed:
+            return []
+        if isinstance(query, Every):
+            results = searcher.search(query, filter=allowed, limit=limit, sortedby="title_sort")
+        else:
+            results = searcher.search(query, filter=allowed, limit=limit)
+        return [hit["id"] for hit in results]
 
     def _page(self, searcher, query: Query, allowed: set[int], request: SearchRequest) -> list[Hit]:
         end = request.page * request.per_page

@@ -1,0 +1,125 @@
+"""create_app: settings, database, search index and follower, blueprints, errors and headers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import Babel
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from ..config import LANGUAGES, Settings
+from ..db import open_database
+from ..search.indexer import Follower, SearchIndex
+from ..search.query import Searcher
+from ..taxonomy import load as load_taxonomy
+from . import security
+from .i18n import asked_lang, select_locale, ui_lang
+from .services import Services
+
+log = logging.getLogger("migration_kb")
+MAX_REQUEST_BYTES = 2_000_000  # forms and JSON bodies; an entry file is at most 1 MB
+
+
+def create_app(settings: Settings | None = None, *, follow: bool = True, testing: bool = False,
+               prepare_index: bool = True) -> Flask:
+    """The app for one instance. `prepare_index` builds or repairs the index first (`serve` already did)."""
+    settings = settings or Settings.load()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key(),
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("MIGRATION_KB_SECURE_COOKIES", "") == "1",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        TESTING=testing,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    Babel(app, locale_selector=select_locale)
+
+    db = open_database(settings)
+    index = SearchIndex(settings.index_dir)
+    if prepare_index:
+        index.ensure(db)
+    searcher = Searcher(index)
+    follower = Follower(index, db, on_change=searcher.invalidate) if follow else None
+    app.extensions["migration_kb"] = Services(settings=settings, db=db, index=index, searcher=searcher,
+                                              follower=follower, taxonomy=load_taxonomy())
+    if follower:
+        follower.start()
+
+    from . import api, browse, entries, search
+
+    app.register_blueprint(search.bp)
+    app.register_blueprint(entries.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(api.bp)
+
+    app.before_request(security.check_csrf)
+    app.after_request(security.secure_headers)
+    _register_errors(app)
+    _template_globals(app)
+    return app
+
+
+def _template_globals(app: Flask) -> None:
+    from .labels import label, term_note
+
+    def lang_switch_url(lang: str) -> str:
+        """This very page (search state included) in another language."""
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        return request.path + "?" + urlencode([*args, ("lang", lang)])
+
+    from .browse import search_link
+
+    # Plain functions every template and macro may call.
+    app.jinja_env.globals.update(label=label, term_note=term_note, search_link=search_link,
+                                 csrf_token=security.csrf_token)
+
+    @app.context_processor
+    def inject():
+        return {"ui_lang": ui_lang(), "asked_lang": asked_lang(), "LANGUAGES": LANGUAGES, "label": label,
+                "term_note": term_note, "csrf_token": security.csrf_token, "lang_switch_url": lang_switch_url}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_errors(app: Flask) -> None:
+    def respond(status: int, message: str):
+        if _wants_json():
+            return make_response(jsonify({"error": message}), status)
+        return make_response(render_template("error.html", status=status, message=message), status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {404: "There is no page at this address.", 405: "This address does not accept that method.",
+                    413: "The request is too large."}
+        message = exc.description if exc.code in (400, 401, 403, 409, 422) else messages.get(exc.code, exc.name)
+        return respond(exc.code or 500, message)
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc):
+        log.error("database unavailable: %s", exc)
+        response = respond(503, "The database is not reachable at the moment; please try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc):
+        log.exception("database error")
+        return respond(503, "The database could not complete the request; please try again shortly.")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unexpected error")
+        return respond(500, "Something went wrong on our side. The error was logged.")

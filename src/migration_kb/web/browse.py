@@ -1,0 +1,127 @@
+"""Browse pages with stable URLs: themes, blocs, countries, workshops, and the coverage map."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, url_for
+from sqlalchemy import select
+
+from ..models import EntryRow, EventRow
+from ..render import markdown_to_html
+from ..search.query import SearchRequest
+from ..store import row_to_event
+from .criteria import Criteria
+from .i18n import asked_lang
+from .services import kb
+
+bp = Blueprint("browse", __name__)
+LISTED = 50
+
+
+def search(**filters) -> tuple:
+    req = SearchRequest(filters={k: [v] for k, v in filters.items()}, per_page=LISTED, sort="title")
+    return kb().searcher.search(req), Criteria(req, asked_lang())
+
+
+def coverage(rows: list[str], row_facet: str, column_facet: str, **filters) -> dict[str, dict[str, int]]:
+    """Counts of published entries for each row value x column value (under the given filters)."""
+    out = {}
+    for value in rows:
+        req = SearchRequest(filters={row_facet: [value], **{k: [v] for k, v in filters.items()}}, per_page=1)
+        out[value] = kb().searcher.search(req).facets.get(column_facet, {})
+    return out
+
+
+def search_link(*mappings: dict, **filters) -> str:
+    """The search URL for these filters (a value or a list of values per facet)."""
+    for mapping in mappings:
+        filters.update(mapping)
+    lists = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in filters.items()}
+    return Criteria(SearchRequest(filters=lists), asked_lang()).url("/")
+
+
+@bp.get("/themes/<theme_id>")
+def theme_page(theme_id: str):
+    tax = kb().taxonomy
+    if theme_id not in tax.themes:
+        abort(404)
+    result, criteria = search(theme=theme_id)
+    topics = [t for t in tax.topics.values() if t.theme == theme_id]
+    cells = coverage([theme_id], "theme", "bloc")[theme_id]
+    return render_template("theme.html", theme=tax.themes[theme_id], result=result, criteria=criteria,
+                           topics=topics, cells=cells, blocs=list(tax.blocs))
+
+
+@bp.get("/blocs/<bloc_id>")
+def bloc_page(bloc_id: str):
+    tax = kb().taxonomy
+    canonical = tax.canonical_bloc(bloc_id)
+    if canonical is None:
+        abort(404)
+    bloc = tax.blocs[canonical]
+    result, criteria = search(bloc=canonical)
+    members = sorted(bloc.members, key=lambda m: (("full", "associate", "suspended", "observer").index(m.status),
+                                                 tax.label("country", m.country)))
+    countries = [m.country for m in members]
+    matrix = coverage(list(tax.themes), "theme", "country", bloc=canonical)
+    return render_template("bloc.html", bloc=bloc, result=result, criteria=criteria, members=members,
+                           matrix=matrix, countries=countries, themes=list(tax.themes))
+
+
+@bp.get("/countries/<code>")
+def country_page(code: str):
+    tax = kb().taxonomy
+    code = code.upper()
+    if code not in tax.countries:
+        abort(404)
+    result, criteria = search(country=code)
+    partners = {c: n for c, n in result.facets.get("country", {}).items() if c != code}
+    blocs = [(b, m) for b in tax.blocs.values() for m in b.members if m.country == code]
+    return render_template("country.html", country=tax.countries[code], result=result, criteria=criteria,
+                           partners=partners, blocs=blocs)
+
+
+@bp.get("/events/<event_id>")
+def event_page(event_id: str):
+    with kb().db.session() as s:
+        row = s.get(EventRow, event_id)
+        if row is None:
+            row = next((e for e in s.scalars(select(EventRow)) if event_id in (e.aliases or [])), None)
+        if row is None:
+            abort(404)
+        event = row_to_event(row)
+        refs = [f"{name}/{p.id}" for name in (event.id, *event.aliases) for p in event.panels]
+        presented = s.execute(select(EntryRow.panel, EntryRow.id, EntryRow.title)
+                              .where(EntryRow.panel.in_(refs), EntryRow.state == "published")
+                              .order_by(EntryRow.title)).all()
+    by_panel: dict[str, list] = {}
+    for panel, entry_id, title in presented:
+        by_panel.setdefault(panel.split("/", 1)[1], []).append((entry_id, title))
+    return render_template("event.html", event=event, body=markdown_to_html(event.body), by_panel=by_panel,
+                           describe=markdown_to_html)
+
+
+@bp.get("/coverage")
+def coverage_page():
+    tax = kb().taxonomy
+    matrix = coverage(list(tax.themes), "theme", "bloc")
+    return render_template("coverage.html", matrix=matrix, themes=list(tax.themes), blocs=list(tax.blocs))
+
+
+@bp.get("/robots.txt")
+def robots():
+    return Response(f"User-agent: *\nDisallow: /api/\nSitemap: {url_for('browse.sitemap', _external=True)}\n",
+                    mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    tax = kb().taxonomy
+    with kb().db.session() as s:
+        entries = s.execute(select(EntryRow.id, EntryRow.updated_at).where(EntryRow.state == "published")
+                            .order_by(EntryRow.id)).all()
+        events = list(s.scalars(select(EventRow.id)))
+    urls = [(url_for("entries.entry_page", entry_id=i, _external=True), u.strftime("%Y-%m-%d")) for i, u in entries]
+    urls += [(url_for("browse.theme_page", theme_id=t, _external=True), None) for t in tax.themes]
+    urls += [(url_for("browse.bloc_page", bloc_id=b, _external=True), None) for b in tax.blocs]
+    urls += [(url_for("browse.event_page", event_id=e, _external=True), None) for e in events]
+    return Response(render_template("sitemap.xml", urls=urls), mimetype="application/xml")

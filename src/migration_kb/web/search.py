@@ -1,0 +1,105 @@
+"""The search page, and the same search as CSV, JSON and an Atom feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+
+from ..search.query import SearchError, SearchRequest
+from ..search.schema import FACETS
+from .criteria import Criteria
+from .i18n import asked_lang
+from .services import kb
+
+bp = Blueprint("search", __name__)
+FACET_SHOWN = 6  # values shown before "show more"
+
+
+def read_request() -> SearchRequest:
+    try:
+        return SearchRequest.from_args(request.args, kb().taxonomy)
+    except SearchError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/")
+def search_page():
+    req = read_request()
+    criteria = Criteria(req, asked_lang(), "/")
+    result = kb().searcher.search(req)
+    pages = max(1, -(-result.total // req.per_page))
+    facets = {f: result.facets.get(f, {}) for f in FACETS}
+    return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
+                           facet_shown=FACET_SHOWN)
+
+
+def _all_hits(req: SearchRequest):
+    """Every matching entry, a page at a time, for exports (no page limit)."""
+    page = 1
+    while True:
+        req.page, req.per_page = page, 100
+        result = kb().searcher.search(req)
+        yield from result.hits
+        if page * 100 >= result.total:
+            return
+        page += 1
+
+
+EXPORT_COLUMNS = ("id", "title", "summary", "language", "themes", "blocs", "countries", "topics", "year_start",
+                  "year_end", "url")
+
+
+@bp.get("/search.csv")
+def export_csv():
+    req = read_request()
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        for hit in _all_hits(req):
+            writer.writerow([hit.id, hit.title, hit.summary, hit.language, ";".join(hit.themes), ";".join(hit.blocs),
+                             ";".join(hit.countries), ";".join(hit.topics), hit.year_start or "", hit.year_end or "",
+                             url_for("entries.entry_page", entry_id=hit.id, _external=True)])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="migration-kb-search.csv"'})
+
+
+@bp.get("/search.json")
+def export_json():
+    req = read_request()
+
+    def chunks():
+        yield '{"query": ' + json.dumps(req.q, ensure_ascii=False) + ', "results": ['
+        for i, hit in enumerate(_all_hits(req)):
+            data = {k: getattr(hit, k) for k in EXPORT_COLUMNS if k != "url"}
+            data["url"] = url_for("entries.entry_page", entry_id=hit.id, _external=True)
+            yield ("," if i else "") + json.dumps(data, ensure_ascii=False)
+        yield "]}"
+
+    return Response(stream_with_context(chunks()), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="migration-kb-search.json"'})
+
+
+@bp.get("/search.atom")
+def feed():
+    """New or updated practices matching the search, newest change first."""
+    req = read_request()
+    req.page, req.per_page = 1, 50
+    hits = sorted(kb().searcher.search(req).hits, key=lambda h: h.updated, reverse=True)
+    updated = max((h.updated for h in hits), default=0)
+    xml = render_template("feed.xml", hits=hits, req=req, updated=_iso(updated), iso=_iso,
+                          self_url=request.url, page_url=Criteria(req, asked_lang()).url("/"))
+    return Response(xml, mimetype="application/atom+xml")
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp or 0, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,148 @@
+"""The JSON API of the contract: search, entries, findings, writes with tokens, errors, OpenAPI."""
+
+import pytest
+
+from migration_kb import accounts
+
+
+def test_search_envelope(client):
+    data = client.get("/api/v1/search?q=social+security&per_page=5").get_json()
+    assert set(data) == {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
+    assert data["per_page"] == 5 and len(data["results"]) <= 5 and data["total"] >= 4
+    hit = data["results"][0]
+    assert {"id", "title", "summary", "themes", "blocs", "countries", "year_start", "score", "highlights"} <= set(hit)
+    assert set(data["facets"]) == {"theme", "topic", "bloc", "country", "instrument", "target_group", "language"}
+
+
+def test_facet_counts_cover_the_whole_result_and_ignore_their_own_selection(client):
+    all_of_them = client.get("/api/v1/search?per_page=1").get_json()
+    total = all_of_them["total"]
+    assert sum(all_of_them["facets"]["language"].values()) == total
+    can = client.get("/api/v1/search?bloc=CAN&per_page=1").get_json()
+    # the bloc facet still shows the other blocs (widening), the others are narrowed to CAN
+    assert can["facets"]["bloc"] == all_of_them["facets"]["bloc"]
+    assert sum(can["facets"]["language"].values()) == can["total"] < total
+    both = client.get("/api/v1/search?bloc=CAN&bloc=SICA&per_page=1").get_json()
+    assert both["total"] > can["total"]  # values of one facet combine with OR
+    and_theme = client.get("/api/v1/search?bloc=CAN&theme=services&per_page=1").get_json()
+    assert and_theme["total"] <= can["total"]  # different facets combine with AND
+
+
+def test_cross_language_and_years(client):
+    ids = [r["id"] for r in client.get("/api/v1/search?q=previd%C3%AAncia+social").get_json()["results"]]
+    assert "caricom-agreement-on-social-security" in ids  # English entry from a Portuguese query
+    early = client.get("/api/v1/search?year_to=1990&per_page=100").get_json()
+    assert all(r["year_start"] <= 1990 for r in early["results"])
+
+
+@pytest.mark.parametrize("query, message", [
+    ("theme=labor", "theme: 'labor' is not a known value"),
+    ("per_page=1000", "per_page: 1000 is outside 1–100"),
+    ("sort=random", "sort: 'random' is not one of"),
+    ("country=ZZ", "country: 'ZZ' is not a known value"),
+])
+def test_bad_parameters_answer_400_with_a_message(client, query, message):
+    response = client.get(f"/api/v1/search?{query}")
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+
+
+def test_entry_and_findings(client):
+    entry = client.get("/api/v1/entries/mercosur-residence-agreement").get_json()
+    assert entry["id"] == "mercosur-residence-agreement" and entry["state"] == "published"
+    assert client.get("/api/v1/entries/nope").status_code == 404
+    findings = client.get("/api/v1/findings?kind=recommendation&bloc=CAN").get_json()
+    assert findings["total"] >= 1
+    assert all(f["kind"] == "recommendation" for f in findings["results"])
+    assert findings["facets"]["kind"]["recommendation"] == findings["total"]
+    assert client.get("/api/v1/findings?kind=praise").status_code == 400
+
+
+def test_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert {"/search", "/findings", "/entries", "/entries/{entry_id}", "/entries/{entry_id}/publish"} <= set(
+        doc["paths"])
+
+
+# -- writes ----------------------------------------------------------------------------------------------
+NEW = {"id": "test-api-entry", "title": "A practice sent through the API", "summary": "Summary.", "language": "en",
+       "themes": ["protection"], "countries": ["MX", "GT"], "sources": [{"title": "A law", "publisher": "A state"}],
+       "findings": [{"kind": "strength", "text": "Clear."}, {"kind": "lesson", "text": "Learned."}],
+       "body": "Body <script>alert(1)</script> text."}
+
+
+@pytest.fixture(scope="module")
+def tokens(app):
+    services = app.extensions["migration_kb"]
+    out = {}
+    with services.db.session() as s:
+        for name, role in [("ana", "expert"), ("ben", "expert"), ("rita", "reader"), ("ada", "admin")]:
+            out[name] = accounts.new_token(s, accounts.add_user(s, name, role, "a long password!"))
+    return out
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_writes_need_an_expert_token(client, tokens):
+    assert client.post("/api/v1/entries", json=NEW).status_code == 401
+    assert client.post("/api/v1/entries", json=NEW, headers=auth("mkb_wrong")).status_code == 401
+    assert client.post("/api/v1/entries", json=NEW, headers=auth(tokens["rita"])).status_code == 403
+
+
+def test_invalid_entry_answers_422_with_every_field_error(client, tokens):
+    bad = {**NEW, "id": "test-bad", "themes": ["labor"], "language": "de", "countries": []}
+    response = client.post("/api/v1/entries", json=bad, headers=auth(tokens["ana"]))
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.get_json()["errors"]}
+    assert {"themes", "language", "countries"} <= fields
+    assert client.get("/api/v1/entries/test-bad").status_code == 404  # nothing half-written
+    assert client.post("/api/v1/entries", data="not json", headers=auth(tokens["ana"])).status_code == 400
+
+
+def test_draft_is_invisible_until_a_second_expert_publishes(client, tokens):
+    created = client.post("/api/v1/entries", json=NEW, headers=auth(tokens["ana"]))
+    assert created.status_code == 201 and created.get_json()["state"] == "draft"
+    assert client.get("/api/v1/entries/test-api-entry").status_code == 404  # the public
+    assert client.get("/entries/test-api-entry").status_code == 404
+    assert client.get("/api/v1/entries/test-api-entry", headers=auth(tokens["rita"])).status_code == 404
+    assert client.get("/api/v1/entries/test-api-entry", headers=auth(tokens["ana"])).status_code == 200
+    assert client.post("/api/v1/entries", json=NEW, headers=auth(tokens["ana"])).status_code == 409
+    own = client.post("/api/v1/entries/test-api-entry/publish", headers=auth(tokens["ana"]))
+    assert own.status_code == 403  # not by its author
+    published = client.post("/api/v1/entries/test-api-entry/publish", headers=auth(tokens["ben"]))
+    assert published.status_code == 200
+    entry = client.get("/api/v1/entries/test-api-entry").get_json()
+    assert entry["state"] == "published"
+    page = client.get("/entries/test-api-entry").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "Body" in page
+
+
+def test_stale_update_conflicts(client, tokens):
+    client.post("/api/v1/entries", json={**NEW, "id": "test-stale"}, headers=auth(tokens["ana"]))
+    first = client.put("/api/v1/entries/test-stale", json={**NEW, "id": "test-stale", "title": "Second",
+                                                           "version": 1}, headers=auth(tokens["ana"]))
+    assert first.status_code == 200 and first.get_json()["version"] == 2
+    stale = client.put("/api/v1/entries/test-stale", json={**NEW, "id": "test-stale", "title": "Third",
+                                                           "version": 1}, headers=auth(tokens["ben"]))
+    assert stale.status_code == 409 and "current version is 2" in stale.get_json()["error"]
+    assert client.delete("/api/v1/entries/test-stale?version=1", headers=auth(tokens["ana"])).status_code == 409
+    assert client.delete("/api/v1/entries/test-stale", headers=auth(tokens["ana"])).status_code == 204
+    assert client.get("/api/v1/entries/test-stale", headers=auth(tokens["ana"])).status_code == 404
+
+
+def test_a_saved_entry_is_searchable_within_a_second(client, tokens, app):
+    import time
+
+    client.post("/api/v1/entries", json={**NEW, "id": "test-fresh", "title": "Zanzibarian exchange programme"},
+                headers=auth(tokens["ana"]))
+    client.post("/api/v1/entries/test-fresh/publish", headers=auth(tokens["ada"]))
+    start = time.monotonic()
+    while time.monotonic() - start < 3:
+        ids = [r["id"] for r in client.get("/api/v1/search?q=zanzibarian").get_json()["results"]]
+        if "test-fresh" in ids:
+            break
+        time.sleep(0.05)
+    assert "test-fresh" in ids  # the follower applied the change log (its latency is measured in bench/)
