@@ -112,6 +112,28 @@ class Revision(Base):
     __table_args__ = (UniqueConstraint("entry_id", "version", name="uq_revisions_entry_version"),)
 
 
+class Review(Base):
+    """What a reviewer said of an entry version: approve, request changes, or a comment."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision: Mapped[str] = mapped_column(String(20))  # "approve" | "changes" | "comment"
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class SignInAttempt(Base):
+    """Failed sign-ins per key (user name or address) and window: shared by every app server."""
+
+    __tablename__ = "sign_in_attempts"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Change(Base):
     """The change log (outbox): one row per write, in commit order; search indexes follow it."""
 
