@@ -308,44 +308,44 @@ class Facets:
 
 # -- the service a server (or a script) holds ---------------------------------------------------------
 class Searcher:
-    """Keeps one Whoosh searcher open, refreshed after commits, and answers SearchRequests."""
+    """Keeps one Whoosh searcher open, reopened after commits, and answers SearchRequests.
+
+    Whoosh readers share file handles, so one process's searches take turns (a lock); Python runs one
+    thread at a time anyway. A searcher is reopened rather than `refresh()`ed: Whoosh-Reloaded 2.7.5's
+    refresh re-adds segments a merge removed, which brings deleted documents back.
+    """
 
     REFRESH_EVERY = 1.0  # seconds between checks for commits made by other processes
 
     def __init__(self, index: SearchIndex):
         self.index = index
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._searcher = None
         self._gen_dir = None
         self._facets: Facets | None = None
-        self._all_docs: set[int] | None = None
+        self._all_docs: set[int] = set()
         self._checked = 0.0
 
     def invalidate(self) -> None:
-        """Called after this process committed to the index: the next search refreshes at once."""
+        """Called after this process committed to the index: the next search looks at once."""
         self._checked = 0.0
 
     def _current(self):
         now = time.monotonic()
-        with self._lock:
-            if self._searcher is not None and now - self._checked < self.REFRESH_EVERY:
-                return self._searcher, self._facets, self._all_docs
-            self._checked = now
-            gen = self.index.current_dir()
-            if self._searcher is None or gen != self._gen_dir:
-                ix = self.index.open()
-                old = self._searcher
-                self._searcher, self._gen_dir = ix.searcher(), gen
-                self._facets = None
-                if old is not None:
-                    old.close()
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-            else:
-                return self._searcher, self._facets, self._all_docs
-            self._facets = Facets(self._searcher, self._facets)
-            self._all_docs = set(self._searcher.docs_for_query(Every()))
+        if self._searcher is not None and now - self._checked < self.REFRESH_EVERY:
             return self._searcher, self._facets, self._all_docs
+        self._checked = now
+        gen = self.index.current_dir()
+        if self._searcher is not None and gen == self._gen_dir and self._searcher.up_to_date():
+            return self._searcher, self._facets, self._all_docs
+        old, same_folder = self._searcher, gen == self._gen_dir
+        self._searcher, self._gen_dir = self.index.open().searcher(), gen
+        # Segments unchanged since the last commit keep their facet arrays.
+        self._facets = Facets(self._searcher, self._facets if same_folder else None)
+        self._all_docs = set(self._searcher.docs_for_query(Every()))
+        if old is not None:
+            old.close()
+        return self._searcher, self._facets, self._all_docs
 
     def close(self) -> None:
         with self._lock:
@@ -368,6 +368,10 @@ class Searcher:
         return searcher, facets, query, matched, selected, allowed
 
     def search(self, request: SearchRequest) -> SearchResult:
+        with self._lock:
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
         searcher, facets, query, matched, selected, allowed = self._match(request)
         counts = {}
@@ -386,6 +390,10 @@ class Searcher:
 
     def ids(self, request: SearchRequest, limit: int = 10_000) -> list[str]:
         """Ids of the matching entries, best first (no facets, no snippets): for findings and exports."""
+        with self._lock:
+            return self._ids(request, limit)
+
+    def _ids(self, request: SearchRequest, limit: int) -> list[str]:
         searcher, _, query, _, _, allowed = self._match(request)
         if not allowed:
             return []
@@ -417,6 +425,10 @@ class Searcher:
 
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
+        with self._lock:
+            return self._related(entry_id, limit)
+
+    def _related(self, entry_id: str, limit: int) -> list[Hit]:
         searcher, _, _ = self._current()
         docnum = searcher.document_number(id=entry_id)
         if docnum is None:
