@@ -22,18 +22,18 @@ from ..config import LANGUAGES
 from ..taxonomy import Taxonomy, fold
 from ..taxonomy import load as load_taxonomy
 from .indexer import SearchIndex
-from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer
+from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer, stems, stopwords
 from .vocabulary import matcher
 
 MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 SORTS = ("relevance", "newest", "title")
-CONCEPT_BOOST = 3.0  # a vocabulary term found in the query also matches entries tagged with it
+CONCEPT_BOOST = 15  # a vocabulary term found in the query also matches entries tagged with it
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-SYNTAX = re.compile(r'["()*?]|(^|\s)[-+]\S|\b(AND|OR|NOT)\b|\w:\S|\^')
+SYNTAX = re.compile(r'["()*]|\b(AND|OR|NOT)\b|\w:\S')
 
 
 class SearchError(ValueError):
@@ -150,37 +150,109 @@ class SearchResult:
 def _parser() -> qparser.MultifieldParser:
     from .schema import build_schema
 
-    boosts = {f: PART_BOOSTS[f.rsplit("_", 1)[0]] for f in TEXT_FIELDS}
-    parser = qparser.MultifieldParser(list(TEXT_FIELDS), build_schema(), fieldboosts=boosts,
-                                      group=qparser.OrGroup.factory(0.9))
-    return parser
+    return qparser.MultifieldParser(list(TEXT_FIELDS), build_schema(), fieldboosts=dict(PART_BOOSTS),
+                                    group=qparser.OrGroup)
 
 
 _parse_lock = threading.Lock()  # the parser object is shared; Whoosh parsers keep a little state
+FIELD_TOKEN = re.compile(r"^(theme|topic|bloc|country|instrument|target_group|language):[\w-]+$")
+WORD = re.compile(r"[\w'’]+")
 
 
 def clean(q: str) -> str:
     return " ".join(CONTROL.sub(" ", q or "")[:MAX_QUERY].split())
 
 
-def _with_concepts(words: list[str]) -> str:
-    """Plain words, with vocabulary phrases rewritten as ("the words" OR topic:id^3 ...)."""
+def word_stems(word: str) -> list[str]:
+    """The word's stems in the four languages; none when it is a stop word in any of them."""
+    folded = fold(word)
+    if any(folded in stopwords(lang) for lang in LANGUAGES):
+        return []
+    return list(dict.fromkeys(stems(word, lang) for lang in LANGUAGES if stems(word, lang)))
+
+
+def _alternatives(items: list[str]) -> str:
+    items = list(dict.fromkeys(i for i in items if i))
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else "(" + " OR ".join(items) + ")"
+
+
+def _phrase(text: str) -> str:
+    """A quoted phrase, as its stems in each language (each a phrase of its own)."""
+    variants = []
+    for lang in LANGUAGES:
+        analysed = stems(text, lang)
+        if analysed:
+            variants.append(f'"{analysed}"' if " " in analysed else analysed)
+    return _alternatives(variants)
+
+
+def _words(words: list[str]) -> list[str]:
+    """Plain words -> query parts; taxonomy phrases also match entries tagged with their term."""
     parts, i = [], 0
     for m in [*matcher().find(words), None]:
         stop = m.start if m else len(words)
-        parts.extend(words[i:stop])
+        parts.extend(_alternatives(word_stems(w)) for w in words[i:stop])
         if m is None:
             break
-        phrase = " ".join(words[m.start:m.end])
-        alternatives = [f'"{phrase}"' if m.end - m.start > 1 else phrase]
-        alternatives += [f"{c.field}:{c.value}^{CONCEPT_BOOST:g}" for c in m.concepts]
-        parts.append("(" + " OR ".join(alternatives) + ")")
+        phrase = words[m.start:m.end]
+        options = [_concepts(m.concepts)]
+        if len(phrase) > 1:  # the phrase, and each of its words with any term it names alone
+            options.append(_phrase(" ".join(phrase)))
+            for w in phrase:
+                inner = matcher().find([w])
+                options.append(_alternatives([*word_stems(w), *(_concepts(x.concepts) for x in inner)]))
+        else:
+            options.extend(word_stems(phrase[0]))
+        parts.append(_alternatives(options))
         i = m.end
-    return " ".join(parts)
+    return [p for p in parts if p]
 
 
-def _quote_safe(word: str) -> str:
-    return re.sub(r"[^\w'’-]", " ", word).strip()
+def _concepts(concepts) -> str:
+    return _alternatives([f"{c.field}:{c.value}^{CONCEPT_BOOST:g}" for c in concepts])
+
+
+def _drop_dangling(parts: list[str]) -> list[str]:
+    """Operators left without an operand (a stop word removed next to them, a typo) are dropped."""
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        after = parts[i + 1] if i + 1 < len(parts) else None
+        if part in ("AND", "OR") and (not out or out[-1] in (*OPERATORS, "(") or after in (None, ")", "AND", "OR")):
+            continue
+        if part == "NOT" and after in (None, ")", "AND", "OR", "NOT"):
+            continue
+        out.append(part)
+    return out
+
+
+def _rewrite(q: str, structured: bool) -> str:
+    parts: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        parts.extend(_words(run))
+        run.clear()
+
+    for token in TOKENS.findall(q):
+        if structured and (token in OPERATORS or token in "()"):
+            flush()
+            parts.append(token)
+        elif structured and token.startswith('"'):
+            flush()
+            parts.append(_phrase(token.strip('"')))
+        elif structured and FIELD_TOKEN.match(token):
+            flush()
+            parts.append(token)
+        elif structured and token.endswith("*") and len(WORD.findall(token[:-1])) == 1:
+            flush()
+            stem = fold(token[:-1]).strip("'’")
+            parts.append(f"{stem}*" if len(stem) >= 2 else "")
+        else:
+            run.extend(w for w in WORD.findall(token) if not (w in OPERATORS and not structured))
+    flush()
+    return " ".join(_drop_dangling([p for p in parts if p]))
 
 
 def build_query(q: str) -> Query:
@@ -188,20 +260,19 @@ def build_query(q: str) -> Query:
     q = clean(q)
     if not q:
         return Every()
-    if SYNTAX.search(q):
+    structured = bool(SYNTAX.search(q)) and _well_formed(q)
+    for attempt in ((True, False) if structured else (False,)):
+        text = _rewrite(q, attempt)
+        if not text:
+            return NullQuery
         try:
             with _parse_lock:
-                parsed = _parser().parse(_rewrite_runs(q))
-            if parsed is not None and not isinstance(parsed, NullQuery) and _well_formed(q):
-                return parsed
+                parsed = _parser().parse(text)
         except Exception:
-            pass
-    words = [w for w in (_quote_safe(t) for t in q.split()) if w and w not in OPERATORS]
-    words = [x for w in words for x in w.split()]
-    if not words:
-        return NullQuery
-    with _parse_lock:
-        return _parser().parse(_with_concepts(words))
+            continue
+        if parsed is not None and parsed is not NullQuery:
+            return parsed
+    return NullQuery
 
 
 def _well_formed(q: str) -> bool:
@@ -215,26 +286,6 @@ def _well_formed(q: str) -> bool:
             return False
     tokens = q.split()
     return not (tokens[0] in OPERATORS - {"NOT"} or tokens[-1] in OPERATORS)
-
-
-def _rewrite_runs(q: str) -> str:
-    """Expand vocabulary phrases found in runs of plain words, leaving the user's syntax alone."""
-    out, run = [], []
-
-    def flush() -> None:
-        if run:
-            out.append(_with_concepts(run))
-            run.clear()
-
-    for token in TOKENS.findall(q):
-        plain = re.fullmatch(r"[\w'’]+", token) and token not in OPERATORS
-        if plain:
-            run.append(token)
-        else:
-            flush()
-            out.append(token)
-    flush()
-    return " ".join(out)
 
 
 # -- per-document facet values, cached per index segment ------------------------------------------
@@ -416,7 +467,7 @@ class Searcher:
                                       reverse=True)
         else:
             results = searcher.search(query, filter=allowed, limit=end)
-        terms = _terms_by_language(query)
+        terms = _query_terms(query)
         score = not empty and request.sort == "relevance"
         hits = []
         for hit in results[start:end]:
@@ -447,28 +498,23 @@ class Searcher:
         return hits[:limit]
 
 
-def _hit(stored: dict, score: float | None, terms: dict[str, set[str]] | None) -> Hit:
-    """A result line from the stored fields; `terms` (per language) marks the matched words."""
+def _hit(stored: dict, score: float | None, terms: set[str] | None) -> Hit:
+    """A result line from the stored fields; `terms` (stems) are marked in the snippet."""
     d = json.loads(stored["display"])
-    snippet = highlight(d, terms.get(d["language"], set())) if terms else str(escape(_cut(d["summary"], 0)))
+    snippet = highlight(d, terms) if terms else str(escape(_cut(d["summary"], 0)))
     return Hit(id=stored["id"], title=d["title"], summary=d["summary"], language=d["language"], themes=d["themes"],
                blocs=d["blocs"], countries=d["countries"], topics=d.get("topics", []), year_start=d["year_start"],
                year_end=d.get("year_end"), score=score, highlights=snippet, updated=d["updated"])
 
 
 # -- highlights and suggestions ---------------------------------------------------------------------------
-def _terms_by_language(query: Query) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+def _query_terms(query: Query) -> set[str]:
+    """The stems the query looks for in the text fields (to mark them in snippets)."""
     try:
         terms = query.iter_all_terms(phrases=True)
     except TypeError:
         terms = query.iter_all_terms()
-    for fieldname, text in terms:
-        if "_" in fieldname:
-            part, lang = fieldname.rsplit("_", 1)
-            if lang in out and part in TEXT_PARTS:
-                out[lang].add(text.decode() if isinstance(text, bytes) else text)
-    return out
+    return {t.decode() if isinstance(t, bytes) else t for f, t in terms if f in TEXT_PARTS}
 
 
 SNIPPET = 220

@@ -1,8 +1,10 @@
 """The index's fields and analyzers, and how a stored entry becomes an index document.
 
-Each entry is written in one language; its text goes into the fields of that language (title_es,
-body_es, ...), analysed with that language's stop words and stemmer after accent and case folding. A
-query is run against the fields of all four languages, so each query word is stemmed four ways.
+Each entry is written in one language. Its text is analysed with that language's analyzer (accent and case
+folding, stop words, Snowball stemmer) before indexing, and the index stores the resulting stems in four
+language-neutral fields (title, summary, findings, body). A query word is stemmed the four ways and looks
+for any of its stems. One field per part keeps term statistics shared by all languages (a word common in
+French entries is not rare because few entries are French) and keeps queries small.
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    SpaceSeparatedTokenizer,
+    StemFilter,
+    StopFilter,
+)
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
-from ..config import LANGUAGES
 from ..records import Entry
 from ..taxonomy import fold
 
-SCHEMA_VERSION = 1  # bump when fields or analysis change: the index is then rebuilt on start
+SCHEMA_VERSION = 2  # bump when fields or analysis change: the index is then rebuilt on start
 
 TEXT_PARTS = ("title", "summary", "findings", "body")
 # Title above summary above findings above body.
@@ -31,10 +39,19 @@ TOKEN = r"\w+(?:['’]\w+)*"
 
 
 @cache
+def stopwords(lang: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in stopwords_for_language(lang))
+
+
+@cache
 def analyzer(lang: str):
-    stops = frozenset(fold(w) for w in stopwords_for_language(lang))
     return (RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
-            | StopFilter(stoplist=stops, minsize=1) | StemFilter(lang=lang, cachesize=100_000))
+            | StopFilter(stoplist=stopwords(lang), minsize=1) | StemFilter(lang=lang, cachesize=100_000))
+
+
+def stems(text: str, lang: str) -> str:
+    """The text as the index holds it: its stems in that language, in order, space-separated."""
+    return " ".join(token.text for token in analyzer(lang)(text))
 
 
 @cache
@@ -43,11 +60,7 @@ def plain_analyzer():
     return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-def text_field(part: str, lang: str) -> str:
-    return f"{part}_{lang}"
-
-
-TEXT_FIELDS = tuple(text_field(p, lang) for lang in LANGUAGES for p in TEXT_PARTS)
+TEXT_FIELDS = TEXT_PARTS
 
 
 def build_schema() -> Schema:
@@ -59,9 +72,8 @@ def build_schema() -> Schema:
         "start_sort": ID(sortable=True),  # zero-padded start year, for 'newest'
         "spell": TEXT(analyzer=plain_analyzer(), phrase=False),
     }
-    for lang in LANGUAGES:
-        for part in TEXT_PARTS:
-            fields[text_field(part, lang)] = TEXT(analyzer=analyzer(lang), phrase=True)
+    for part in TEXT_PARTS:  # already stemmed by the entry's language (see document())
+        fields[part] = TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True)
     for name in (*FACETS, *EXTRA_KEYWORDS):
         fields[name] = KEYWORD(commas=True, scorable=True)
     return Schema(**fields)
@@ -74,11 +86,11 @@ def document(entry: Entry, version: int, updated: float, panel_title: str | None
     doc = {
         "id": entry.id,
         "version": version,
-        text_field("title", lang): entry.title,
-        text_field("summary", lang): entry.summary,
-        text_field("findings", lang): findings_text,
-        text_field("body", lang): entry.body,
-        "spell": " ".join((entry.title, entry.summary, findings_text, entry.body)),
+        "title": stems(entry.title, lang),
+        "summary": stems(entry.summary, lang),
+        "findings": stems(findings_text, lang),
+        "body": stems(entry.body, lang),
+        "spell": " ".join((entry.title, entry.summary, findings_text)),
         "title_sort": fold(entry.title)[:200],
         "start_sort": f"{entry.year_start or 0:04d}",
         "theme": ",".join(entry.themes),
