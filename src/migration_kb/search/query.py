@@ -358,6 +358,21 @@ class Facets:
 
 
 # -- the service a server (or a script) holds ---------------------------------------------------------
+@dataclass
+class _Match:
+    searcher: object
+    facets: Facets
+    query: Query
+    ranked: list[tuple[float, int]] | None  # (score, document) best first; None when no words were given
+    matched: set[int]  # matching the words and the years
+    selected: dict[str, set[int]]  # each facet's selected values -> their documents
+    allowed: set[int]  # all of it
+
+    @property
+    def scores(self) -> dict[int, float]:
+        return {d: score for score, d in self.ranked or ()}
+
+
 class Searcher:
     """Keeps one Whoosh searcher open, reopened after commits, and answers SearchRequests.
 
@@ -404,11 +419,15 @@ class Searcher:
                 self._searcher.close()
                 self._searcher = None
 
-    def _match(self, request: SearchRequest):
-        """The documents the text and the years match, each facet's selection, and what passes them all."""
+    def _match(self, request: SearchRequest) -> _Match:
+        """One pass over the index: every matching document with its score, then the filters."""
         searcher, facets, all_docs = self._current()
         query = build_query(request.q)
-        matched = all_docs if isinstance(query, Every) else set(searcher.docs_for_query(query))
+        if isinstance(query, Every):
+            ranked, matched = None, all_docs
+        else:  # scoring every match once gives both the ranking and the set the facets count
+            ranked = searcher.search(query, limit=None).top_n
+            matched = {d for _score, d in ranked}
         if request.year_from is not None or request.year_to is not None:
             matched = {d for d in matched if facets.years_ok(d, request.year_from, request.year_to)}
         selected = {f: set().union(*(facets.docs_with(f, v) for v in vals))
@@ -416,7 +435,7 @@ class Searcher:
         allowed = matched
         for docs in selected.values():
             allowed = allowed & docs
-        return searcher, facets, query, matched, selected, allowed
+        return _Match(searcher, facets, query, ranked, matched, selected, allowed)
 
     def search(self, request: SearchRequest) -> SearchResult:
         with self._lock:
@@ -424,55 +443,45 @@ class Searcher:
 
     def _search(self, request: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
-        searcher, facets, query, matched, selected, allowed = self._match(request)
+        m = self._match(request)
         counts = {}
         for facet in FACETS:
-            base = allowed
-            if facet in selected:  # counted as if this facet's own selection were removed
-                base = matched
-                for other, docs in selected.items():
+            base = m.allowed
+            if facet in m.selected:  # counted as if this facet's own selection were removed
+                base = m.matched
+                for other, docs in m.selected.items():
                     if other != facet:
                         base = base & docs
-            counts[facet] = facets.count(facet, base)
-        hits = self._page(searcher, query, allowed, request)
-        suggestion = suggest(searcher, request.q)
-        return SearchResult(request=request, total=len(allowed), hits=hits, facets=counts, suggestion=suggestion,
+            counts[facet] = m.facets.count(facet, base)
+        end = request.page * request.per_page
+        terms = _query_terms(m.query)
+        scores = m.scores if m.ranked is not None and request.sort == "relevance" else {}
+        hits = [_hit(m.searcher.stored_fields(d), scores.get(d), terms)
+                for d in self._ordered(m, request.sort, end)[end - request.per_page:end]]
+        suggestion = suggest(m.searcher, request.q)
+        return SearchResult(request=request, total=len(m.allowed), hits=hits, facets=counts, suggestion=suggestion,
                             elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    def _ordered(self, m: _Match, sort: str, limit: int) -> list[int]:
+        """The first `limit` allowed documents in the requested order."""
+        if not m.allowed:
+            return []
+        if m.ranked is not None and sort == "relevance":
+            return [d for _score, d in m.ranked if d in m.allowed][:limit]
+        query = m.query if m.ranked is not None else Every()
+        if sort == "title":
+            results = m.searcher.search(query, filter=m.allowed, limit=limit, sortedby="title_sort")
+        else:  # newest first; also the order of a search without words
+            results = m.searcher.search(query, filter=m.allowed, limit=limit,
+                                        sortedby=["start_sort", "title_sort"], reverse=True)
+        return [hit.docnum for hit in results]
 
     def ids(self, request: SearchRequest, limit: int = 10_000) -> list[str]:
         """Ids of the matching entries, best first (no facets, no snippets): for findings and exports."""
         with self._lock:
-            return self._ids(request, limit)
-
-    def _ids(self, request: SearchRequest, limit: int) -> list[str]:
-        searcher, _, query, _, _, allowed = self._match(request)
-        if not allowed:
-            return []
-        if isinstance(query, Every):
-            results = searcher.search(query, filter=allowed, limit=limit, sortedby="title_sort")
-        else:
-            results = searcher.search(query, filter=allowed, limit=limit)
-        return [hit["id"] for hit in results]
-
-    def _page(self, searcher, query: Query, allowed: set[int], request: SearchRequest) -> list[Hit]:
-        end = request.page * request.per_page
-        start = end - request.per_page
-        if start >= len(allowed):
-            return []
-        empty = isinstance(query, Every)
-        if request.sort == "title":
-            results = searcher.search(query, filter=allowed, limit=end, sortedby="title_sort")
-        elif request.sort == "newest" or empty:
-            results = searcher.search(query, filter=allowed, limit=end, sortedby=["start_sort", "title_sort"],
-                                      reverse=True)
-        else:
-            results = searcher.search(query, filter=allowed, limit=end)
-        terms = _query_terms(query)
-        score = not empty and request.sort == "relevance"
-        hits = []
-        for hit in results[start:end]:
-            hits.append(_hit(hit.fields(), float(hit.score) if score else None, terms))
-        return hits
+            m = self._match(request)
+            order = self._ordered(m, "relevance" if m.ranked is not None else "title", limit)
+            return [m.searcher.stored_fields(d)["id"] for d in order]
 
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
