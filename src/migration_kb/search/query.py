@@ -30,6 +30,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 SORTS = ("relevance", "newest", "title")
 CONCEPT_BOOST = 15  # a vocabulary term found in the query also matches entries tagged with it
+# The years facet: spans a practice may have been in force during (no end year: ongoing).
+YEAR_SPANS = ((None, 1989), (1990, 1999), (2000, 2009), (2010, 2019), (2020, None))
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -136,6 +138,7 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     suggestion: str | None
+    years: dict[tuple[int | None, int | None], int] = field(default_factory=dict)
     elapsed_ms: float = 0.0
 
     def to_api(self) -> dict:
@@ -349,6 +352,16 @@ class Facets:
         end = int(ends[0]) if ends else 9999
         return (year_to is None or start <= year_to) and (year_from is None or end >= year_from)
 
+    def in_force(self, year_from: int | None, year_to: int | None) -> set[int]:
+        """Documents of practices in force at some time in the span, cached per span."""
+        key = ("years", f"{year_from}-{year_to}")
+        found = self._filters.get(key)
+        if found is None:
+            found = {d for d in range(len(self.values["year_start"])) if self.years_ok(d, year_from, year_to)}
+            with self._lock:
+                self._filters[key] = found
+        return found
+
     def count(self, facet: str, docs) -> dict[str, int]:
         column = self.values[facet]
         counter: Counter[str] = Counter()
@@ -364,6 +377,7 @@ class _Match:
     facets: Facets
     query: Query
     ranked: list[tuple[float, int]] | None  # (score, document) best first; None when no words were given
+    worded: set[int]  # matching the words
     matched: set[int]  # matching the words and the years
     selected: dict[str, set[int]]  # each facet's selected values -> their documents
     allowed: set[int]  # all of it
@@ -428,18 +442,29 @@ class Searcher:
         else:  # scoring every match once gives both the ranking and the set the facets count
             ranked = searcher.search(query, limit=None).top_n
             matched = {d for _score, d in ranked}
+        worded = matched
         if request.year_from is not None or request.year_to is not None:
-            matched = {d for d in matched if facets.years_ok(d, request.year_from, request.year_to)}
+            matched = matched & facets.in_force(request.year_from, request.year_to)
         selected = {f: set().union(*(facets.docs_with(f, v) for v in vals))
                     for f, vals in request.filters.items()}
         allowed = matched
         for docs in selected.values():
             allowed = allowed & docs
-        return _Match(searcher, facets, query, ranked, matched, selected, allowed)
+        return _Match(searcher, facets, query, ranked, worded, matched, selected, allowed)
+
+    def _retrying(self, work):
+        """Run `work` under the lock; once more on a fresh searcher if another process's commit had just
+        deleted segment files the open searcher still needed (Whoosh removes merged segments at once)."""
+        with self._lock:
+            try:
+                return work()
+            except FileNotFoundError:
+                self.close()
+                self._checked = 0.0
+                return work()
 
     def search(self, request: SearchRequest) -> SearchResult:
-        with self._lock:
-            return self._search(request)
+        return self._retrying(lambda: self._search(request))
 
     def _search(self, request: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
@@ -460,7 +485,24 @@ class Searcher:
                 for d in self._ordered(m, request.sort, end)[end - request.per_page:end]]
         suggestion = suggest(m.searcher, request.q)
         return SearchResult(request=request, total=len(m.allowed), hits=hits, facets=counts, suggestion=suggestion,
-                            elapsed_ms=(time.perf_counter() - t0) * 1000)
+                            years=self._year_counts(m), elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    @staticmethod
+    def _year_counts(m: _Match) -> dict[tuple[int | None, int | None], int]:
+        """Matches per span of YEAR_SPANS, under every filter but the years' own."""
+        base = m.worded
+        for docs in m.selected.values():
+            base = base & docs
+        return {span: len(base & m.facets.in_force(*span)) for span in YEAR_SPANS}
+
+    def all_hits(self, request: SearchRequest, limit: int = 100_000) -> list[Hit]:
+        """Every matching entry in the requested order, without snippets: for exports and feeds."""
+        def work():
+            m = self._match(request)
+            sort = request.sort if m.ranked is not None or request.sort != "relevance" else "title"
+            return [_hit(m.searcher.stored_fields(d), None, None) for d in self._ordered(m, sort, limit)]
+
+        return self._retrying(work)
 
     def _ordered(self, m: _Match, sort: str, limit: int) -> list[int]:
         """The first `limit` allowed documents in the requested order."""
@@ -478,15 +520,16 @@ class Searcher:
 
     def ids(self, request: SearchRequest, limit: int = 10_000) -> list[str]:
         """Ids of the matching entries, best first (no facets, no snippets): for findings and exports."""
-        with self._lock:
+        def work():
             m = self._match(request)
             order = self._ordered(m, "relevance" if m.ranked is not None else "title", limit)
             return [m.searcher.stored_fields(d)["id"] for d in order]
 
+        return self._retrying(work)
+
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
-        with self._lock:
-            return self._related(entry_id, limit)
+        return self._retrying(lambda: self._related(entry_id, limit))
 
     def _related(self, entry_id: str, limit: int) -> list[Hit]:
         searcher, _, _ = self._current()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 
 from ..search.query import SearchError, SearchRequest
 from ..search.schema import FACETS
@@ -26,6 +28,33 @@ def read_request() -> SearchRequest:
         abort(400, description=str(exc))
 
 
+@dataclass
+class YearSpan:
+    year_from: int | None
+    year_to: int | None
+    count: int
+    url: str
+    selected: bool
+
+    @property
+    def name(self) -> str:
+        if self.year_from is None:
+            return _("before %(year)d", year=self.year_to + 1)
+        if self.year_to is None:
+            return _("%(year)d onwards", year=self.year_from)
+        return f"{self.year_from}–{self.year_to}"
+
+
+def year_spans(result, criteria: Criteria) -> list[YearSpan]:
+    """How many practices of this search (years aside) were in force in each span, as links that select it."""
+    spans = []
+    for (year_from, year_to), count in result.years.items():
+        selected = criteria.years_selected(year_from, year_to)
+        if count or selected:
+            spans.append(YearSpan(year_from, year_to, count, criteria.years_url(year_from, year_to), selected))
+    return spans
+
+
 @bp.get("/")
 def search_page():
     req = read_request()
@@ -34,19 +63,12 @@ def search_page():
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
-                           facet_shown=FACET_SHOWN)
+                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria))
 
 
 def _all_hits(req: SearchRequest):
-    """Every matching entry, a page at a time, for exports (no page limit)."""
-    page = 1
-    while True:
-        req.page, req.per_page = page, 100
-        result = kb().searcher.search(req)
-        yield from result.hits
-        if page * 100 >= result.total:
-            return
-        page += 1
+    """Every matching entry (no page limit), in one pass over the index."""
+    return kb().searcher.all_hits(req)
 
 
 EXPORT_COLUMNS = ("id", "title", "summary", "language", "themes", "blocs", "countries", "topics", "year_start",
