@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from math import ceil
+
 from flask import Blueprint, Response, abort, render_template, url_for
 from sqlalchemy import select
 
@@ -22,13 +25,43 @@ def search(**filters) -> tuple:
     return kb().searcher.search(req), Criteria(req, asked_lang())
 
 
-def coverage(rows: list[str], row_facet: str, column_facet: str, **filters) -> dict[str, dict[str, int]]:
-    """Counts of published entries for each row value x column value (under the given filters)."""
-    out = {}
+SHADES = 5  # colour steps of the coverage map above "none"
+
+
+@dataclass
+class Coverage:
+    """Counts of published entries for each row value x column value, and their shade on the map."""
+
+    rows: list[str]
+    columns: list[str]
+    counts: dict[str, dict[str, int]]
+
+    def count(self, row: str, column: str) -> int:
+        return self.counts[row].get(column, 0)
+
+    @property
+    def top(self) -> int:
+        return max((self.count(r, c) for r in self.rows for c in self.columns), default=0)
+
+    def level(self, n: int) -> int:
+        """0 for a gap, else 1..SHADES in proportion to the fullest cell."""
+        return 0 if n <= 0 else max(1, ceil(SHADES * n / max(self.top, 1)))
+
+    def legend(self) -> list[tuple[int, int, int]]:
+        """(level, lowest count, highest count) for each shade some count can take."""
+        out: dict[int, list[int]] = {}
+        for n in range(0, self.top + 1):
+            out.setdefault(self.level(n), []).append(n)
+        return [(level, ns[0], ns[-1]) for level, ns in out.items()]
+
+
+def coverage(rows: list[str], columns: list[str], row_facet: str, column_facet: str, **filters) -> Coverage:
+    """The coverage map of rows x columns under the given filters (one search per row)."""
+    counts = {}
     for value in rows:
         req = SearchRequest(filters={row_facet: [value], **{k: [v] for k, v in filters.items()}}, per_page=1)
-        out[value] = kb().searcher.search(req).facets.get(column_facet, {})
-    return out
+        counts[value] = kb().searcher.search(req).facets.get(column_facet, {})
+    return Coverage(rows, columns, counts)
 
 
 def search_link(*mappings: dict, **filters) -> str:
@@ -46,9 +79,9 @@ def theme_page(theme_id: str):
         abort(404)
     result, criteria = search(theme=theme_id)
     topics = [t for t in tax.topics.values() if t.theme == theme_id]
-    cells = coverage([theme_id], "theme", "bloc")[theme_id]
+    matrix = coverage([theme_id], list(tax.blocs), "theme", "bloc")
     return render_template("theme.html", theme=tax.themes[theme_id], result=result, criteria=criteria,
-                           topics=topics, cells=cells, blocs=list(tax.blocs))
+                           topics=topics, matrix=matrix)
 
 
 @bp.get("/blocs/<bloc_id>")
@@ -61,10 +94,9 @@ def bloc_page(bloc_id: str):
     result, criteria = search(bloc=canonical)
     members = sorted(bloc.members, key=lambda m: (("full", "associate", "suspended", "observer").index(m.status),
                                                  tax.label("country", m.country)))
-    countries = [m.country for m in members]
-    matrix = coverage(list(tax.themes), "theme", "country", bloc=canonical)
+    matrix = coverage(list(tax.themes), [m.country for m in members], "theme", "country", bloc=canonical)
     return render_template("bloc.html", bloc=bloc, result=result, criteria=criteria, members=members,
-                           matrix=matrix, countries=countries, themes=list(tax.themes))
+                           matrix=matrix)
 
 
 @bp.get("/countries/<code>")
@@ -74,7 +106,9 @@ def country_page(code: str):
     if code not in tax.countries:
         abort(404)
     result, criteria = search(country=code)
-    partners = {c: n for c, n in result.facets.get("country", {}).items() if c != code}
+    # Bilateral partners: the other states named in its practices, each with the practices they share.
+    partners = {c: (n, [h for h in result.hits if c in h.countries])
+                for c, n in result.facets.get("country", {}).items() if c != code}
     blocs = [(b, m) for b in tax.blocs.values() for m in b.members if m.country == code]
     return render_template("country.html", country=tax.countries[code], result=result, criteria=criteria,
                            partners=partners, blocs=blocs)
@@ -90,12 +124,12 @@ def event_page(event_id: str):
             abort(404)
         event = row_to_event(row)
         refs = [f"{name}/{p.id}" for name in (event.id, *event.aliases) for p in event.panels]
-        presented = s.execute(select(EntryRow.panel, EntryRow.id, EntryRow.title)
+        presented = s.execute(select(EntryRow.panel, EntryRow.id, EntryRow.title, EntryRow.language)
                               .where(EntryRow.panel.in_(refs), EntryRow.state == "published")
                               .order_by(EntryRow.title)).all()
     by_panel: dict[str, list] = {}
-    for panel, entry_id, title in presented:
-        by_panel.setdefault(panel.split("/", 1)[1], []).append((entry_id, title))
+    for panel, entry_id, title, language in presented:
+        by_panel.setdefault(panel.split("/", 1)[1], []).append((entry_id, title, language))
     return render_template("event.html", event=event, body=markdown_to_html(event.body), by_panel=by_panel,
                            describe=markdown_to_html)
 
@@ -103,8 +137,8 @@ def event_page(event_id: str):
 @bp.get("/coverage")
 def coverage_page():
     tax = kb().taxonomy
-    matrix = coverage(list(tax.themes), "theme", "bloc")
-    return render_template("coverage.html", matrix=matrix, themes=list(tax.themes), blocs=list(tax.blocs))
+    matrix = coverage(list(tax.themes), list(tax.blocs), "theme", "bloc")
+    return render_template("coverage.html", matrix=matrix, total=search()[0].total)
 
 
 @bp.get("/robots.txt")
@@ -123,5 +157,7 @@ def sitemap():
     urls = [(url_for("entries.entry_page", entry_id=i, _external=True), u.strftime("%Y-%m-%d")) for i, u in entries]
     urls += [(url_for("browse.theme_page", theme_id=t, _external=True), None) for t in tax.themes]
     urls += [(url_for("browse.bloc_page", bloc_id=b, _external=True), None) for b in tax.blocs]
+    urls += [(url_for("browse.country_page", code=c, _external=True), None) for c in search()[0].facets["country"]]
+    urls.append((url_for("browse.coverage_page", _external=True), None))
     urls += [(url_for("browse.event_page", event_id=e, _external=True), None) for e in events]
     return Response(render_template("sitemap.xml", urls=urls), mimetype="application/xml")

@@ -50,6 +50,27 @@ class Criteria:
     def remove_years_url(self) -> str:
         return self.url(year_from="", year_to="", page="")
 
+    def years_url(self, year_from: int | None, year_to: int | None) -> str:
+        """Select this span of years, or remove it when it is the one selected."""
+        r = self.request
+        if (r.year_from, r.year_to) == (year_from, year_to):
+            return self.remove_years_url()
+        return self.url(year_from=year_from or "", year_to=year_to or "", page="")
+
+    def years_selected(self, year_from: int | None, year_to: int | None) -> bool:
+        return (self.request.year_from, self.request.year_to) == (year_from, year_to)
+
+    def page_links(self, pages: int, around: int = 2) -> list[tuple[int | None, str | None]]:
+        """(page number, url) for the pager: first, last and a window around the current page; None is a gap."""
+        current = self.request.page
+        shown = sorted({1, pages, *range(max(1, current - around), min(pages, current + around) + 1)})
+        out: list[tuple[int | None, str | None]] = []
+        for i, n in enumerate(shown):
+            if i and n - shown[i - 1] > 1:
+                out.append((None, None))
+            out.append((n, self.page_url(n)))
+        return out
+
     def page_url(self, page: int) -> str:
         return self.url(page=page if page > 1 else "")
 

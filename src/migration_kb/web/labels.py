@@ -1,6 +1,11 @@
-"""Labels of facet values in the UI language (taxonomy terms, countries, languages)."""
+"""Words the pages show for ids: vocabulary labels (from the taxonomy) and the UI's own small vocabularies.
+
+Everything here answers in the UI language of the request.
+"""
 
 from __future__ import annotations
+
+from flask_babel import gettext as _
 
 from .i18n import ui_lang
 from .services import kb
@@ -15,3 +20,42 @@ def term_note(vocabulary: str, value: str, lang: str | None = None) -> str:
         return kb().taxonomy.terms(vocabulary)[value].note(lang or ui_lang())
     except KeyError:
         return ""
+
+
+def facet_name(facet: str) -> str:
+    """The heading of a facet (and of its chip)."""
+    return {"theme": _("Theme"), "bloc": _("Region bloc"), "country": _("Country"), "topic": _("Topic"),
+            "target_group": _("Target group"), "instrument": _("Instrument"), "language": _("Language"),
+            "years": _("Years")}.get(facet, facet)
+
+
+def member_status(status: str) -> str:
+    """A state's standing in a bloc."""
+    return {"full": _("full member"), "associate": _("associate member"), "suspended": _("suspended"),
+            "observer": _("observer")}.get(status, status)
+
+
+def practice_status(status: str) -> str:
+    return {"active": _("active"), "completed": _("completed"), "planned": _("planned"),
+            "unknown": _("unknown")}.get(status, status)
+
+
+def entry_state(state: str) -> str:
+    """Where an entry stands in the editorial workflow (shown to those who may see unpublished entries)."""
+    return {"draft": _("draft"), "review": _("in review"), "published": _("published"),
+            "archived": _("archived")}.get(state, state)
+
+
+def finding_kind_heading(kind: str) -> str:
+    """The heading over an entry's findings of one kind (plural)."""
+    return {"strength": _("Strengths"), "difficulty": _("Difficulties"), "lesson": _("Lessons learned"),
+            "recommendation": _("Recommendations")}.get(kind, kind)
+
+
+def sort_name(sort: str) -> str:
+    return {"relevance": _("relevance"), "newest": _("newest first"), "title": _("title (A–Z)")}.get(sort, sort)
+
+
+TEMPLATE_HELPERS = {"label": label, "term_note": term_note, "facet_name": facet_name, "member_status": member_status,
+                    "practice_status": practice_status, "entry_state": entry_state,
+                    "finding_kind_heading": finding_kind_heading, "sort_name": sort_name}
