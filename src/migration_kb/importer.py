@@ -122,8 +122,14 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
             if isinstance(record, Event):
                 report.events[save_event(s, record)] += 1
                 continue
+            current = known.get(record.id)
+            if current is not None and current[0] == record.content_hash():
+                # An unchanged file (e.g. from `export`) leaves the entry and its workflow state alone:
+                # re-importing an export must not publish drafts or bring back archived entries.
+                report.entries["unchanged"] += 1
+                continue
             result = save_entry(s, record, state=state, author_id=author_id, message=f"imported {parsed.shown}",
-                                known=known.get(record.id))
+                                known=current)
             report.entries[result.outcome] += 1
     report.imported = True
     return report

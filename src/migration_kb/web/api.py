@@ -9,11 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import func, select
 
+from .. import workflow
 from ..models import EntryRow, FindingRow
 from ..records import FINDING_KINDS, ValidationError, validate_entry
 from ..search.query import MAX_PER_PAGE, SearchError, SearchRequest
-from ..store import NotFound, StaleVersion, StoreError, all_events, delete_entry, save_entry, set_state
-from .auth import can, current_user, require
+from ..store import NotFound, StaleVersion, StoreError, delete_entry, save_entry
+from .auth import current_user, require
+from .editor import known_panels
 from .entries import entry_json, visible_entry
 from .openapi import openapi_document
 from .services import kb
@@ -88,19 +90,12 @@ def _invalid(exc: ValidationError):
     return response, 422
 
 
-def _known_panels() -> set[str]:
-    from ..records import panel_refs
-
-    with kb().db.session() as s:
-        return panel_refs(all_events(s))
-
-
 @bp.post("/entries")
 @require("write_entries")
 def create_entry():
     data, _ = _payload()
     try:
-        entry = validate_entry(data, known_panels=_known_panels())
+        entry = validate_entry(data, known_panels=known_panels())
     except ValidationError as exc:
         return _invalid(exc)
     user = current_user()
@@ -118,7 +113,7 @@ def create_entry():
 def update_entry(entry_id: str):
     data, version = _payload()
     try:
-        entry = validate_entry(data, expected_id=entry_id, known_panels=_known_panels())
+        entry = validate_entry(data, expected_id=entry_id, known_panels=known_panels())
     except ValidationError as exc:
         return _invalid(exc)
     user = current_user()
@@ -152,24 +147,20 @@ def remove_entry(entry_id: str):
     return "", 204
 
 
-def _may_publish(row: EntryRow, user) -> bool:
-    """An admin, or an expert other than the entry's author (review by a second pair of eyes)."""
-    return can("publish_any", user) or (can("review_entries", user) and row.author_id != user.id)
-
-
 @bp.post("/entries/<entry_id>/publish")
 @require("review_entries")
 def publish(entry_id: str):
-    user = current_user()
+    """Publication is the workflow's "approve" step: by an admin, or an expert other than the authors."""
     try:
         with kb().db.session() as s:
-            row = s.get(EntryRow, entry_id)
-            if row is None:
-                abort(404, description=f"No entry {entry_id!r}.")
-            if not _may_publish(row, user):
-                abort(403, description="An entry is published by an admin or by an expert other than its author.")
-            result = set_state(s, entry_id, "published", author_id=user.id, message=f"published by {user.name}")
-    except StoreError as exc:
+            result = workflow.act(s, entry_id, "approve", current_user())
+    except NotFound:
+        abort(404, description=f"No entry {entry_id!r}.")
+    except workflow.NotPermitted as exc:
+        abort(403, description=str(exc))
+    except workflow.WorkflowError as exc:  # already published, or archived
+        abort(409, description=str(exc))
+    except StoreError as exc:  # e.g. no source yet
         abort(422, description=str(exc))
     kb().written()
     return jsonify({"id": entry_id, "version": result.version, "state": "published"})
@@ -199,5 +190,5 @@ def health():
     with kb().db.session() as s:
         entries = s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.state == "published"))
     follower = kb().follower
-    return jsonify({"status": "ok", "published_entries": entries,
+    return jsonify({"status": "ok", "published_entries": entries, "index_position": kb().index.position(),
                     "index_follower_error": follower.last_error if follower else None})

@@ -1,0 +1,158 @@
+"""Accounts in the browser: sign in and out, change the password, API tokens, and the admin's user list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import accounts
+from ..models import ROLES, ApiToken, User
+from . import rate_limit
+from .auth import SIGNED_IN, can, current_user, end_session, no_store, require, start_session
+from .security import safe_next
+from .services import kb
+
+bp = Blueprint("account", __name__)
+bp.after_request(no_store)
+
+
+@bp.app_context_processor
+def account_globals():
+    """`current_user()` and `can()` for every template (the account menu, edit links)."""
+    return {"current_user": current_user, "can": can}
+
+
+# -- signing in and out ----------------------------------------------------------------------------------
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    target = safe_next(request.values.get("next"), url_for("search.search_page"))
+    if target.startswith(url_for("account.sign_in")):  # the menu's link on this very page
+        target = url_for("search.search_page")
+    if request.method == "GET":
+        return render_template("account/sign_in.html", next=target, name="")
+    name = request.form.get("name", "").strip()[:80]
+    password = request.form.get("password", "")
+    keys = rate_limit.keys(name, request.remote_addr)
+    wait = rate_limit.retry_after(kb().db, keys)
+    if wait:
+        message = _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=-(-wait // 60))
+        response = render_template("account/sign_in.html", next=target, name=name, error=message)
+        return response, 429, {"Retry-After": str(wait)}
+    with kb().db.session() as s:
+        user = accounts.authenticate(s, name, password) if name and password else None
+        if user is not None:
+            s.expunge(user)
+    if user is None:
+        rate_limit.record_failure(kb().db, keys)
+        error = _("The user name or the password is not right.")
+        return render_template("account/sign_in.html", next=target, name=name, error=error), 401
+    rate_limit.clear(kb().db, keys[0])
+    start_session(user)
+    flash(_("Signed in as %(name)s.", name=user.name))
+    return redirect(target)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    end_session()
+    flash(_("You are signed out."))
+    return redirect(url_for("search.search_page"))
+
+
+# -- the user's own account ------------------------------------------------------------------------------
+def _tokens(user_id: int) -> list[ApiToken]:
+    with kb().db.session() as s:
+        return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                              .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
+
+
+def _account_page(status: int = 200, **extra):
+    user = current_user()
+    page = render_template("account/account.html", user=user, tokens=_tokens(user.id),
+                           min_password=accounts.MIN_PASSWORD, **extra)
+    return page, status
+
+
+@bp.get("/account")
+@require(SIGNED_IN)
+def account_page():
+    return _account_page()
+
+
+@bp.post("/account/password")
+@require(SIGNED_IN)
+def change_password():
+    user = current_user()
+    current, new, again = (request.form.get(k, "") for k in ("current", "new", "again"))
+    errors = {}
+    with kb().db.session() as s:
+        if accounts.authenticate(s, user.name, current) is None:
+            errors["current"] = _("This is not your current password.")
+        if len(new) < accounts.MIN_PASSWORD:
+            errors["new"] = _("The new password must be at least %(n)d characters long.", n=accounts.MIN_PASSWORD)
+        elif new != again:
+            errors["again"] = _("The two new passwords differ.")
+        if not errors:
+            row = s.get(User, user.id)
+            row.password_hash = accounts.hash_password(new)
+            s.flush()
+            s.expunge(row)
+    if errors:
+        return _account_page(422, password_errors=errors)
+    start_session(row)  # this session goes on; every other session of this user ends (new epoch)
+    flash(_("Your password was changed. Other sessions of yours were signed out."))
+    return redirect(url_for("account.account_page"))
+
+
+@bp.post("/account/tokens")
+@require(SIGNED_IN)
+def create_token():
+    label = " ".join(request.form.get("label", "").split())[:120] or _("web")
+    with kb().db.session() as s:
+        token = accounts.new_token(s, s.get(User, current_user().id), label)
+    return _account_page(201, new_token=token, new_label=label)  # shown once, never stored in clear
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@require(SIGNED_IN)
+def revoke_token(token_id: int):
+    try:
+        with kb().db.session() as s:
+            accounts.revoke_token(s, token_id, s.get(User, current_user().id))
+    except accounts.AccountError:
+        abort(404)
+    flash(_("The token was revoked; it no longer works."))
+    return redirect(url_for("account.account_page"))
+
+
+# -- the admin's list of users ---------------------------------------------------------------------------
+@bp.get("/admin/users")
+@require("manage_users")
+def users():
+    with kb().db.session() as s:
+        people = list(s.scalars(select(User).order_by(User.name)))
+    return render_template("account/users.html", people=people, roles=ROLES)
+
+
+@bp.post("/admin/users/<int:user_id>")
+@require("manage_users")
+def update_user(user_id: int):
+    role, action = request.form.get("role"), request.form.get("action", "role")
+    if user_id == current_user().id:
+        abort(409, description=_("You cannot change your own role or disable yourself; ask another admin."))
+    if action == "role" and role not in ROLES:
+        abort(400, description=_("Choose one of the roles."))
+    with kb().db.session() as s:
+        person = s.get(User, user_id)
+        if person is None:
+            abort(404)
+        if action == "disable":
+            person.disabled = True
+        elif action == "enable":
+            person.disabled = False
+        else:
+            person.role = role
+        name = person.name
+    flash(_("%(name)s was updated.", name=name))
+    return redirect(url_for("account.users"))

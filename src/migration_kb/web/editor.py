@@ -1,0 +1,118 @@
+"""The entry editor: create and edit an entry in a web form, with the same validation as files, a
+server-rendered preview, and a clear conflict page when someone saved in between (never a lost update)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..entryfiles import entry_to_text
+from ..models import EntryRow
+from ..records import Entry, ValidationError, panel_refs, validate_entry
+from ..render import markdown_to_html
+from ..store import NotFound, StaleVersion, StoreError, all_events, get_entry, save_entry
+from .auth import current_user, no_store, require
+from .entry_form import EntryForm, dom_id
+from .history import diff_lines
+from .services import kb
+
+bp = Blueprint("editor", __name__)
+bp.after_request(no_store)
+
+
+def known_panels() -> set[str]:
+    with kb().db.session() as s:
+        return panel_refs(all_events(s))
+
+
+def _panel_choices() -> list[tuple[str, str]]:
+    with kb().db.session() as s:
+        return [(f"{ev.id}/{p.id}", f"{p.number + '. ' if p.number else ''}{p.title} — {ev.title}")
+                for ev in all_events(s) for p in ev.panels if p.theme]
+
+
+def _render(form: EntryForm, entry_id: str | None, status: int = 200, template: str = "editor/edit.html",
+            **extra):
+    return render_template(template, form=form, entry_id=entry_id, v=form.values, tax=kb().taxonomy,
+                           suggested_blocs=form.suggested_blocs(kb().taxonomy), panels=_panel_choices(),
+                           dom_id=dom_id, **extra), status
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@require("write_entries")
+def new_entry():
+    if request.method == "GET":
+        return _render(EntryForm.blank(), None)
+    return _submit(EntryForm.from_request(request.form), None)
+
+
+@bp.route("/entries/<entry_id>/edit", methods=["GET", "POST"])
+@require("write_entries")
+def edit_entry(entry_id: str):
+    try:
+        with kb().db.session() as s:
+            entry, row = get_entry(s, entry_id)
+            form = EntryForm.from_entry(entry, row.version)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _render(form, entry_id)
+    form = EntryForm.from_request(request.form)
+    if form.version < 1:
+        abort(400, description=_("The form lost the version it was editing. Open the editor again."))
+    return _submit(form, entry_id)
+
+
+@bp.post("/entries/preview")
+@require("write_entries")
+def preview():
+    """The body as the entry page will show it (sanitised); the editor's script asks for it as one types."""
+    return str(markdown_to_html(request.form.get("body", ""))), 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _submit(form: EntryForm, entry_id: str | None):
+    op = request.form.get("op", "save")
+    if form.apply(op):
+        return _render(form, entry_id)
+    if op == "preview":
+        return _render(form, entry_id, preview=markdown_to_html(form.values["body"]))
+    form.prune()
+    try:
+        entry = validate_entry(form.data(kb().taxonomy, entry_id), expected_id=entry_id,
+                               known_panels=known_panels(), taxonomy=kb().taxonomy)
+    except ValidationError as exc:
+        form.set_errors(exc)
+        return _render(form, entry_id, 422)
+    message = " ".join(form.values["message"].split())[:500] or None
+    try:
+        with kb().db.session() as s:
+            if entry_id is None and s.get(EntryRow, entry.id) is not None:
+                form.errors["id"] = [_("another entry already has this id; choose another")]
+                form.focus = "error-summary"
+                return _render(form, entry_id, 422)
+            result = save_entry(s, entry, author_id=current_user().id, expected_version=form.version,
+                                message=message or ("created on the web" if entry_id is None else "edited on the web"))
+    except StaleVersion as exc:
+        return _conflict(form, entry, exc)
+    except StoreError as exc:  # e.g. a published entry must keep a source
+        form.errors["sources"] = [str(exc).split(": ", 2)[-1]]
+        form.focus = "error-summary"
+        return _render(form, entry_id, 422)
+    kb().written()
+    if result.outcome == "unchanged":
+        flash(_("Nothing changed: the entry is as it was."))
+    else:
+        flash(_("Saved version %(v)d.", v=result.version))
+    return redirect(url_for("review.review_page", entry_id=entry.id))
+
+
+def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
+    """Someone saved in between: show their version and this one side by side; saving again from here
+    replaces theirs knowingly (the form now carries their version number)."""
+    with kb().db.session() as s:
+        theirs, row = get_entry(s, mine.id)
+        s.expunge(row)
+    theirs_text, mine_text = entry_to_text(theirs), entry_to_text(mine)
+    form.version = exc.current
+    return _render(form, mine.id, 409, template="editor/conflict.html", row=row, theirs=theirs_text,
+                   mine=mine_text, lines=diff_lines(theirs_text, mine_text), seen=exc.expected)

@@ -1,0 +1,106 @@
+"""An entry's history: every revision (who, when, message), a diff between any two, and restoring one."""
+
+from __future__ import annotations
+
+import difflib
+
+import yaml
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..entryfiles import entry_to_text
+from ..models import EntryRow, Revision, User
+from ..records import ValidationError, validate_entry
+from ..store import NotFound, StoreError, restore_revision
+from .auth import current_user, no_store, require
+from .services import kb
+
+bp = Blueprint("history", __name__)
+bp.after_request(no_store)
+
+
+def revision_text(record: dict | None) -> str:
+    """A revision as the entry file it was (empty for a deletion), so diffs read like file diffs."""
+    if record is None:
+        return ""
+    try:
+        return entry_to_text(validate_entry(record, taxonomy=kb().taxonomy))
+    except ValidationError:  # the vocabularies changed since: show the stored record as it is
+        return yaml.safe_dump(record, allow_unicode=True, sort_keys=False)
+
+
+def diff_lines(before: str, after: str) -> list[tuple[str, str]]:
+    """(kind, line) pairs of a unified diff: kind is 'head', 'hunk', 'del', 'add' or 'same'. Templates
+    escape the lines like any other text."""
+    out = []
+    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after", lineterm="", n=3):
+        if line.startswith(("---", "+++")):
+            kind = "head"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        else:
+            kind = {"-": "del", "+": "add"}.get(line[:1], "same")
+        out.append((kind, line))
+    return out
+
+
+def _revisions(entry_id: str) -> tuple[EntryRow, list[tuple[Revision, str | None]]]:
+    with kb().db.session() as s:
+        row = s.get(EntryRow, entry_id)
+        if row is None:
+            abort(404)
+        s.expunge(row)
+        found = s.execute(select(Revision, User.name).outerjoin(User, User.id == Revision.author_id)
+                          .where(Revision.entry_id == entry_id).order_by(Revision.version.desc())).all()
+        return row, [(rev, name) for rev, name in found]
+
+
+@bp.get("/entries/<entry_id>/history")
+@require("write_entries")
+def history_page(entry_id: str):
+    row, revisions = _revisions(entry_id)
+    return render_template("editor/history.html", row=row, revisions=revisions)
+
+
+@bp.get("/entries/<entry_id>/diff")
+@require("write_entries")
+def diff_page(entry_id: str):
+    row, revisions = _revisions(entry_id)
+    by_version = {rev.version: (rev, name) for rev, name in revisions}
+    try:
+        old, new = (int(request.args.get(k, "")) for k in ("from", "to"))
+    except ValueError:
+        abort(400, description=_("Choose two versions to compare (from and to)."))
+    if old not in by_version or new not in by_version:
+        abort(404, description=_("There is no such version of this entry."))
+    lines = diff_lines(revision_text(by_version[old][0].record), revision_text(by_version[new][0].record))
+    return render_template("editor/diff.html", row=row, old=by_version[old], new=by_version[new], lines=lines,
+                           versions=sorted(by_version))
+
+
+@bp.post("/entries/<entry_id>/history/<int:version>/restore")
+@require("write_entries")
+def restore(entry_id: str, version: int):
+    seen = request.form.get("version", type=int)
+    try:
+        with kb().db.session() as s:
+            row = s.get(EntryRow, entry_id)
+            if row is None:
+                abort(404)
+            if seen is not None and seen != row.version:
+                flash(_("Someone saved this entry after you opened its history (now version %(v)d). "
+                        "Look again before restoring.", v=row.version))
+                return redirect(url_for("history.history_page", entry_id=entry_id))
+            result = restore_revision(s, entry_id, version, author_id=current_user().id)
+    except (NotFound, ValidationError):
+        abort(404, description=_("That version cannot be restored."))
+    except StoreError as exc:  # e.g. a published entry cannot go back to a version without sources
+        flash(str(exc))
+        return redirect(url_for("history.history_page", entry_id=entry_id))
+    kb().written()
+    if result.outcome == "unchanged":
+        flash(_("Version %(v)d is the same as the current text; nothing changed.", v=version))
+    else:
+        flash(_("Version %(old)d was restored as version %(new)d.", old=version, new=result.version))
+    return redirect(url_for("history.history_page", entry_id=entry_id))
