@@ -220,3 +220,17 @@ class DraftSection(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
     section: Mapped[str] = mapped_column(String(120), primary_key=True)
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class DraftRevision(Base):
+    """A draft as it was after one change: its history, and what "restore this version" brings back."""
+
+    __tablename__ = "draft_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(String(300))
+    snapshot: Mapped[dict] = mapped_column(JSON)  # title, intro, grouping, items and section texts
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    __table_args__ = (UniqueConstraint("draft_id", "version", name="uq_draft_revisions_draft_version"),)

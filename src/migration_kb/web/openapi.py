@@ -137,5 +137,56 @@ def openapi_document(max_per_page: int) -> dict:
                                   "responses": {"200": _json({"type": "object"})}}},
             "/health": {"get": {"summary": "Liveness, published entry count",
                                 "responses": {"200": _json({"type": "object"}), **_errors(503)}}},
+            **drafts_paths(secured),
         },
+    }
+
+
+DRAFT = {"type": "object", "required": ["id", "title", "version"],
+         "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
+                        "event_id": {"type": ["string", "null"]}, "grouping": {"type": "string",
+                                                                             "enum": ["theme", "bloc"]},
+                        "version": {"type": "integer"}, "updated_at": {"type": "string"},
+                        "findings": {"type": "integer", "description": "how many findings it cites"},
+                        "url": {"type": "string", "description": "the draft's page"}}}
+EXPORT_TYPES = {"md": "text/markdown", "html": "text/html",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def drafts_paths(secured: list) -> dict:
+    """Rapporteurs' drafts: private to their owner and the colleagues it is shared with (others get 404)."""
+    draft_id = {"name": "draft_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ids = {"type": "object", "required": ["finding_ids"],
+           "properties": {"finding_ids": {"type": "array", "maxItems": 500, "items": {
+               "type": "string", "description": "'<entry id>:<position>', as GET /findings gives them"}}}}
+    return {
+        "/drafts": {
+            "get": {"summary": "Your drafts and those shared with you", "security": secured,
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "drafts": {"type": "array", "items": DRAFT}}}), **_errors(401, 403, 503)}},
+            "post": {"summary": "Create a draft of conclusions (a rapporteur's token)", "security": secured,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["title"],
+                         "properties": {"title": {"type": "string", "maxLength": 300},
+                                        "event_id": {"type": ["string", "null"]}}}}}},
+                     "responses": {"201": _json(DRAFT, "Created"), **_errors(400, 401, 403, 422, 503)}}},
+        "/drafts/{draft_id}": {"get": {
+            "summary": "A draft: sections, cited findings (changed ones marked), sources, evidence gaps",
+            "security": secured, "parameters": [draft_id],
+            "responses": {"200": _json(DRAFT), **_errors(401, 403, 404, 503)}}},
+        "/drafts/{draft_id}/findings": {"post": {
+            "summary": "Cite findings in the draft; all or nothing (422 names every bad id)",
+            "security": secured, "parameters": [draft_id],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ids}}},
+            "responses": {"200": _json({"type": "object", "properties": {
+                "added": STRINGS, "already": STRINGS, "findings": {"type": "integer"}}}),
+                **_errors(400, 401, 403, 404, 422, 503)}}},
+        "/drafts/{draft_id}/export": {"get": {
+            "summary": "Download the draft, every finding cited to its entry, with a source list",
+            "security": secured,
+            "parameters": [draft_id, {"name": "format", "in": "query",
+                                      "schema": {"type": "string", "enum": list(EXPORT_TYPES), "default": "html"}}],
+            "responses": {"200": {"description": "The document",
+                                  "content": {t: {"schema": {"type": "string"}} for t in EXPORT_TYPES.values()}},
+                          **_errors(400, 401, 403, 404, 503)}}},
     }

@@ -1,0 +1,268 @@
+"""Rapporteurs' drafts: collecting cited findings, sections, evidence gaps, changes, history and exports."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+
+from migration_kb import accounts, drafting
+from migration_kb.records import validate_entry
+from migration_kb.store import get_entry, save_entry
+from migration_kb.taxonomy import load as load_taxonomy
+
+TAX = load_taxonomy()
+
+
+def entry(entry_id: str, title: str, themes: list[str], blocs: list[str], countries: list[str],
+          findings: list[tuple[str, str]]) -> dict:
+    return {"id": entry_id, "title": title, "summary": "A summary.", "language": "en", "themes": themes,
+            "blocs": blocs, "countries": countries,
+            "sources": [{"title": f"Source of {title}", "publisher": "A ministry", "year": 2005,
+                         "url": f"https://example.org/{entry_id}"}],
+            "findings": [{"kind": k, "text": t} for k, t in findings], "body": "Body."}
+
+
+ENTRIES = [
+    entry("andean-card", "Andean migration card", ["management"], ["CAN"], ["CO", "EC"],
+          [("strength", "One card replaces four forms."), ("difficulty", "Border posts lack scanners.")]),
+    entry("mercosur-residence", "MERCOSUR residence agreement", ["management"], ["MERCOSUR"], ["AR", "BR"],
+          [("strength", "Residence for nationals of member states."), ("recommendation", "Extend it to CAN.")]),
+    entry("mx-gt-workers", "Mexico–Guatemala border worker card", ["labour-mobility", "protection"], [],
+          ["MX", "GT"], [("lesson", "Workers need labour inspections in their language.")]),
+]
+
+
+@pytest.fixture
+def kb(db):
+    """Three published entries and three people: two rapporteurs and a reader."""
+    with db.session() as s:
+        for data in ENTRIES:
+            save_entry(s, validate_entry(data), state="published")
+        rita = accounts.add_user(s, "rita", "rapporteur", "a long password")
+        raul = accounts.add_user(s, "raul", "rapporteur", "a long password")
+        accounts.add_user(s, "rhea", "reader", "a long password")
+        ids = {"rita": rita.id, "raul": raul.id}
+    return db, ids
+
+
+def user(s, name):
+    return accounts.find_user(s, name)
+
+
+def new_draft(db, findings=("andean-card:1", "andean-card:2", "mercosur-residence:1", "mx-gt-workers:1")) -> int:
+    with db.session() as s:
+        draft = drafting.create_draft(s, user(s, "rita"), "  Conclusions  and recommendations ")
+        drafting.add_findings(s, draft, user(s, "rita"), list(findings))
+        return draft.id
+
+
+def edit_entry(db, entry_id, change):
+    """An expert's edit of an entry's findings, through the one write path."""
+    with db.session() as s:
+        data = get_entry(s, entry_id)[0].to_dict()
+        change(data["findings"])
+        save_entry(s, validate_entry(data))
+
+
+def view_of(db, draft_id):
+    with db.session() as s:
+        return drafting.build_view(s, s.get(drafting.Draft, draft_id), TAX)
+
+
+def test_findings_are_grouped_by_theme_then_kind_and_cited_by_entry(kb):
+    db, _ = kb
+    view = view_of(db, new_draft(db))
+    assert view.title == "Conclusions and recommendations"
+    keys = [s.key for s in view.sections]
+    assert keys == ["theme:management/strength", "theme:management/difficulty", "theme:labour-mobility/lesson"]
+    assert [g for g, _ in view.groups] == ["management", "labour-mobility"]
+    strengths = view.sections[0].items
+    assert [c.finding_id for c in strengths] == ["andean-card:1", "mercosur-residence:1"]
+    # one number per entry, in the order the draft first cites it
+    assert [(c.number, c.entry_id) for c in view.citations] == [
+        (1, "andean-card"), (2, "mercosur-residence"), (3, "mx-gt-workers")]
+    assert view.sections[1].items[0].number == 1
+
+
+def test_grouping_by_bloc_and_moving_items(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    with db.session() as s:
+        draft, rita = s.get(drafting.Draft, draft_id), user(s, "rita")
+        drafting.update_settings(s, draft, rita, title=draft.title, event_id=None, grouping="bloc")
+    view = view_of(db, draft_id)
+    assert [s.key for s in view.sections] == ["bloc:MERCOSUR/strength", "bloc:CAN/strength", "bloc:CAN/difficulty",
+                                              "bloc:-/lesson"]
+    mercosur = view.sections[0].items[0]
+    with db.session() as s:
+        draft, rita = s.get(drafting.Draft, draft_id), user(s, "rita")
+        drafting.move_to_section(s, draft, rita, mercosur.item_id, "bloc:CAN/strength", TAX)
+        with pytest.raises(drafting.DraftError, match="not a section"):
+            drafting.move_to_section(s, draft, rita, mercosur.item_id, "bloc:NOWHERE/strength", TAX)
+    can_strengths = view_of(db, draft_id).sections[0]
+    assert can_strengths.key == "bloc:CAN/strength"
+    assert [c.finding_id for c in can_strengths.items] == ["andean-card:1", "mercosur-residence:1"]
+    assert can_strengths.items[1].pinned
+    with db.session() as s:
+        drafting.move_item(s, s.get(drafting.Draft, draft_id), user(s, "rita"), mercosur.item_id, "up", TAX)
+    assert [c.finding_id for c in view_of(db, draft_id).sections[0].items] == ["mercosur-residence:1",
+                                                                               "andean-card:1"]
+
+
+def test_evidence_gaps_count_findings_by_theme_and_bloc_and_name_the_empty_cells(kb):
+    db, _ = kb
+    ev = view_of(db, new_draft(db)).evidence
+    assert ev.counts[("management", "CAN")] == 2
+    assert ev.counts[("management", "MERCOSUR")] == 1
+    assert ev.without_bloc["protection"] == 1 and ev.without_bloc["labour-mobility"] == 1
+    assert ("protection", "CAN") in ev.gaps and ("management", "CAN") not in ev.gaps
+    assert len(ev.gaps) == len(TAX.themes) * len(TAX.blocs) - 2
+    assert drafting.gap_sentence("protection", "CAN", TAX) == "no findings on migrant protection from CAN"
+
+
+def test_bad_finding_ids_are_named_and_nothing_is_added(kb):
+    db, _ = kb
+    draft_id = new_draft(db, ["andean-card:1"])
+    with db.session() as s:
+        draft = s.get(drafting.Draft, draft_id)
+        version = draft.version
+        with pytest.raises(drafting.BadFindings) as caught:
+            drafting.add_findings(s, draft, user(s, "rita"), ["andean-card:2", "andean-card:9", "nonsense", 7])
+    assert [fid for fid, _ in caught.value.problems] == ["nonsense", "7", "andean-card:9"]
+    assert "andean-card:9: no such finding" in str(caught.value)
+    with db.session() as s:
+        draft = s.get(drafting.Draft, draft_id)
+        assert len(draft.items) == 1 and draft.version == version
+        again = drafting.add_findings(s, draft, user(s, "rita"), ["andean-card:1", "andean-card:2"])
+    assert again.added == ["andean-card:2"] and again.already == ["andean-card:1"]
+
+
+def test_an_edited_finding_is_marked_changed_until_its_new_text_is_accepted(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    edit_entry(db, "andean-card", lambda found: found[0].update(text="One card replaces four forms, and is free."))
+    view = view_of(db, draft_id)
+    cited = view.sections[0].items[0]
+    assert cited.changed and not cited.gone
+    assert cited.text == "One card replaces four forms, and is free."
+    assert cited.cited_text == "One card replaces four forms."
+    assert [c.finding_id for c in view.changed] == ["andean-card:1"]
+    md = drafting.to_markdown(view, drafting.ExportContext(TAX, lambda e: f"https://kb.example/entries/{e}"))
+    assert "One card replaces four forms, and is free. [1]" in md
+    assert "*(changed: Changed since cited. Text as cited: “One card replaces four forms.”)*" in md
+    with db.session() as s:
+        drafting.accept_change(s, s.get(drafting.Draft, draft_id), user(s, "rita"), cited.item_id)
+    assert not view_of(db, draft_id).changed
+
+
+def test_a_finding_removed_from_its_entry_is_marked_withdrawn(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    edit_entry(db, "andean-card", lambda findings: findings.pop())
+    gone = [c for c in view_of(db, draft_id).changed]
+    assert [(c.finding_id, c.gone, c.text) for c in gone] == [("andean-card:2", True, "Border posts lack scanners.")]
+
+
+def test_drafts_are_private_until_shared_with_a_named_colleague(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    with db.session() as s:
+        raul, rita = user(s, "raul"), user(s, "rita")
+        assert drafting.draft_for(s, draft_id, raul) is None
+        assert drafting.drafts_of(s, raul) == []
+        draft = drafting.draft_for(s, draft_id, rita)
+        with pytest.raises(drafting.DraftError, match="only rapporteurs and admins draft"):
+            drafting.share(s, draft, rita, "rhea")
+        with pytest.raises(drafting.DraftError, match="no active user named 'nobody'"):
+            drafting.share(s, draft, rita, "nobody")
+        with pytest.raises(drafting.DraftError, match="only the draft's owner"):
+            drafting.share(s, draft, raul, "rita")
+        drafting.share(s, draft, rita, "raul")
+    with db.session() as s:
+        raul = user(s, "raul")
+        shared = drafting.draft_for(s, draft_id, raul)
+        assert shared is not None and [d.id for d in drafting.drafts_of(s, raul)] == [draft_id]
+        drafting.set_text(s, shared, raul, "theme:management/strength", "Cards **work**.", TAX)
+        drafting.unshare(s, shared, user(s, "rita"), raul.id)
+    with db.session() as s:
+        assert drafting.draft_for(s, draft_id, user(s, "raul")) is None
+
+
+def test_every_change_is_a_version_and_an_old_version_can_be_restored(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    with db.session() as s:
+        draft, rita = s.get(drafting.Draft, draft_id), user(s, "rita")
+        drafting.set_text(s, draft, rita, "", "An introduction.", TAX)
+        item = draft.items[0].id
+        drafting.remove_item(s, draft, rita, item)
+        history = drafting.revisions(s, draft)
+    assert [r.message for r, _ in history][:3] == ["removed andean-card:1", "wrote the introduction",
+                                                   "added andean-card:1, andean-card:2, mercosur-residence:1, "
+                                                   "mx-gt-workers:1"]
+    assert [r.version for r, _ in history] == [4, 3, 2, 1] and history[0][1] == "rita"
+    with db.session() as s:
+        drafting.restore(s, s.get(drafting.Draft, draft_id), user(s, "rita"), 2)
+    view = view_of(db, draft_id)
+    assert view.version == 5 and view.count == 4 and view.intro == ""
+
+
+EXPORT = drafting.ExportContext(TAX, lambda entry_id: f"https://kb.example/entries/{entry_id}")
+
+
+def test_markdown_export_has_headings_citations_and_sources(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    with db.session() as s:
+        drafting.set_text(s, s.get(drafting.Draft, draft_id), user(s, "rita"), "theme:management/strength",
+                          "Cards **work**.", TAX)
+    md = drafting.to_markdown(view_of(db, draft_id), EXPORT)
+    assert md.startswith("# Conclusions and recommendations\n")
+    assert "## Migration management\n\n### Strengths\n\nCards **work**.\n\n- One card replaces four forms. [1]" in md
+    assert "- Residence for nationals of member states. [2]" in md
+    assert "- Workers need labour inspections in their language. [3]" in md
+    assert "## Sources" in md
+    assert "[3] Mexico–Guatemala border worker card. <https://kb.example/entries/mx-gt-workers>" in md
+    assert ("    - Source of Mexico–Guatemala border worker card, A ministry (2005). "
+            "https://example.org/mx-gt-workers") in md
+
+
+def test_docx_export_reopens_with_headings_numbered_citations_and_a_source_list(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    with db.session() as s:
+        drafting.set_text(s, s.get(drafting.Draft, draft_id), user(s, "rita"), "",
+                          "Our *first* reading.\n\n- one point\n- another", TAX)
+    doc = Document(io.BytesIO(drafting.to_docx(view_of(db, draft_id), EXPORT)))
+    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings == [("Title", "Conclusions and recommendations"), ("Heading 1", "Migration management"),
+                        ("Heading 2", "Strengths"), ("Heading 2", "Difficulties"),
+                        ("Heading 1", "Labour mobility and regional integration"), ("Heading 2", "Lessons learned"),
+                        ("Heading 1", "Sources")]
+    texts = [p.text for p in doc.paragraphs]
+    assert "One card replaces four forms. [1]" in texts
+    assert "Border posts lack scanners. [1]" in texts
+    assert "Residence for nationals of member states. [2]" in texts
+    assert "Workers need labour inspections in their language. [3]" in texts
+    sources = texts[texts.index("Sources") + 1:]
+    assert sources[0] == "[1] Andean migration card. https://kb.example/entries/andean-card"
+    assert sources[1] == "Source of Andean migration card, A ministry (2005). https://example.org/andean-card"
+    assert [t for t in sources if t.startswith("[")] == [
+        "[1] Andean migration card. https://kb.example/entries/andean-card",
+        "[2] MERCOSUR residence agreement. https://kb.example/entries/mercosur-residence",
+        "[3] Mexico–Guatemala border worker card. https://kb.example/entries/mx-gt-workers"]
+    intro = doc.paragraphs[1]
+    assert intro.text == "Our first reading." and any(r.italic and r.text == "first" for r in intro.runs)
+    assert [p.style.name for p in doc.paragraphs[2:4]] == ["List Bullet", "List Bullet"]
+    assert doc.core_properties.title == "Conclusions and recommendations"
+
+
+def test_a_title_is_required_and_the_event_must_exist(kb):
+    db, _ = kb
+    with db.session() as s:
+        with pytest.raises(drafting.DraftError, match="title: a draft needs a title"):
+            drafting.create_draft(s, user(s, "rita"), "   ")
+        with pytest.raises(drafting.DraftError, match="event: there is no event 'nope'"):
+            drafting.create_draft(s, user(s, "rita"), "T", "nope")
