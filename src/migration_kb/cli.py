@@ -35,6 +35,12 @@ class Context:
                                            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
         return self._db
 
+    def close(self) -> None:
+        """Return the database connections when the command ends (a PostgreSQL pool would linger)."""
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
 
 pass_ctx = click.make_pass_decorator(Context)
 
@@ -47,6 +53,7 @@ pass_ctx = click.make_pass_decorator(Context)
 def main(ctx: click.Context, instance: str | None) -> None:
     """migration-kb: bilateral migration-cooperation practices of the Americas."""
     ctx.obj = Context(instance)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @contextmanager
@@ -188,6 +195,39 @@ def reindex_cmd(ctx: Context) -> None:
     click.echo(f"Indexed {n} published entries.")
 
 
+@main.group("changes")
+def changes_cmd() -> None:
+    """The change log that search indexes follow: how far it reaches, and trimming it."""
+
+
+@changes_cmd.command("show")
+@pass_ctx
+def changes_show(ctx: Context) -> None:
+    """How many changes the log holds, its first and last positions, and where it was trimmed."""
+    from .changelog import extent
+
+    with ctx.db.session() as s:
+        e = extent(s)
+    click.echo(f"{e.rows} change(s), positions {e.first or 0} to {e.last or 0}; "
+               + (f"trimmed through {e.trimmed_through}." if e.trimmed_through else "never trimmed."))
+
+
+@changes_cmd.command("trim")
+@click.option("--keep", required=True, type=click.IntRange(0), help="How many of the newest changes to keep.")
+@click.option("--min-age", default=60, show_default=True, type=click.IntRange(0),
+              help="Never trim changes younger than this many seconds.")
+@pass_ctx
+def changes_trim(ctx: Context, keep: int, min_age: int) -> None:
+    """Delete old changes. A server whose index is behind the trimmed part rebuilds its index by itself."""
+    from datetime import timedelta
+
+    from .changelog import trim
+
+    with ctx.db.session() as s:
+        n = trim(s, keep, timedelta(seconds=min_age))
+    click.echo(f"Trimmed {n} change(s).")
+
+
 @main.group("users")
 def users_cmd() -> None:
     """Manage accounts: reader, expert, rapporteur, admin."""
@@ -246,12 +286,28 @@ def users_list(ctx: Context) -> None:
 @pass_ctx
 def users_disable(ctx: Context, name: str) -> None:
     """Disable a user: they can no longer sign in, and their API tokens stop working."""
+    _change_user(ctx, name, disabled=True)
+    click.echo(f"Disabled {name}.")
+
+
+@users_cmd.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@pass_ctx
+def users_role(ctx: Context, name: str, role: str) -> None:
+    """Give a user another role (their sessions and tokens carry the new role at once)."""
+    _change_user(ctx, name, role=role)
+    click.echo(f"{name} is now {role}.")
+
+
+def _change_user(ctx: Context, name: str, **changes) -> None:
     try:
         with ctx.db.session() as s:
-            accounts.find_user(s, name).disabled = True
+            user = accounts.find_user(s, name)
+            for key, value in changes.items():
+                setattr(user, key, value)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Disabled {name}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

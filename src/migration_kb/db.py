@@ -9,13 +9,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before a request gives up (answers 503)
+MIGRATION_LOCK = 0x6D6B6201  # PostgreSQL advisory lock key held while migrating ("mkb" 1)
+POOL_WAIT = 5  # seconds a request waits for a free pooled connection
+POOL_SIZE, POOL_OVERFLOW = 5, 10  # per process: with waitress' 8 threads, every thread gets a connection
 
 
 class Database:
@@ -26,7 +30,13 @@ class Database:
             self.engine = create_engine(settings.database_url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(settings.database_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            # A stopped or unreachable server must fail a request within seconds (the app answers 503),
+            # not hang it: a short connect timeout, a short wait for a pooled connection, TCP keepalives.
+            self.engine = create_engine(
+                settings.database_url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                pool_timeout=POOL_WAIT, pool_recycle=1800,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT, "keepalives": 1, "keepalives_idle": 30,
+                              "application_name": "migration-kb"})
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
@@ -34,6 +44,9 @@ class Database:
         cfg = _alembic_config()
         head = ScriptDirectory.from_config(cfg).get_current_head()
         with self.engine.begin() as conn:
+            if not self.settings.is_sqlite:
+                # Several servers starting together on a new database: one migrates, the others wait for it.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return
             cfg.attributes["connection"] = conn

@@ -4,12 +4,17 @@ Layout under the index folder: `CURRENT` names the live generation folder (`gen-
 the Whoosh files and `state.json` (schema version, last change-log position applied). A rebuild writes
 a new generation and then swaps `CURRENT` atomically, so a crash at any point leaves the last
 committed index answering; the next start repairs what differs from the database.
+
+Several app servers share one database and its change log; each keeps its own index and follows the
+log. When the log was trimmed past an index's position (`migration-kb changes trim`), the changes it
+missed are gone: it rebuilds from the database instead of catching up row by row.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -20,21 +25,33 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from ..changelog import TRIMMED, trimmed_through
 from ..config import Settings
 from ..db import Database
 from ..models import Change, EntryRow
 from ..store import row_to_entry
 from .schema import SCHEMA_VERSION, build_schema, document
 
+logger = logging.getLogger("migration_kb.search")
 GAP_GRACE = timedelta(seconds=10)  # a hole in the log younger than this may be a transaction still committing
 BATCH = 1000
 WRITER_TIMEOUT = 30.0
 
 Progress = Callable[[int], None] | None
+
+
+class LogTrimmed(Exception):
+    """The change log no longer reaches back to this index's position: only a rebuild brings it up to date."""
+
+    def __init__(self, position: int, trimmed: int):
+        self.position, self.trimmed = position, trimmed
+        super().__init__(f"the change log was trimmed through position {trimmed}, "
+                         f"past this index's position {position}")
 
 
 @dataclass
@@ -79,6 +96,10 @@ class SearchIndex:
     def is_usable(self) -> bool:
         gen = self.current_dir()
         return gen is not None and self.state(gen).get("schema") == SCHEMA_VERSION
+
+    def position(self) -> int:
+        """The last change-log position this index has applied (0 without an index)."""
+        return int(self.state().get("last_seq", 0))
 
     def open(self):
         gen = self.current_dir()
@@ -131,7 +152,10 @@ class SearchIndex:
 
     # -- following the change log -----------------------------------------------------------------
     def catch_up(self, db: Database, timeout: float = WRITER_TIMEOUT) -> SyncReport:
-        """Apply the changes logged since this index's position. Safe to repeat: updates are by id."""
+        """Apply the changes logged since this index's position. Safe to repeat: updates are by id.
+
+        Raises LogTrimmed when the log was trimmed past the position (the caller rebuilds).
+        """
         report = SyncReport()
         gen = self.current_dir()
         if gen is None:
@@ -140,10 +164,12 @@ class SearchIndex:
             while True:
                 last = int(self.state(gen).get("last_seq", 0))
                 with db.session() as s:
-                    rows = s.execute(select(Change.seq, Change.entry_id, Change.created_at)
+                    rows = s.execute(select(Change.seq, Change.entry_id, Change.created_at, Change.op)
                                      .where(Change.seq > last).order_by(Change.seq).limit(BATCH)).all()
                 if not rows:
                     return report
+                if rows[0].op == TRIMMED:  # trimming keeps only the marker and what follows it
+                    raise LogTrimmed(last, rows[0].seq)
                 ids = sorted({r.entry_id for r in rows})
                 self._apply(gen, db, ids, report, timeout)
                 self._write_state(gen, last_seq=_safe_position(last, rows))
@@ -193,17 +219,32 @@ class SearchIndex:
         return report
 
     def ensure(self, db: Database, progress: Progress = None, log: Callable[[str], None] = lambda m: None) -> None:
-        """On start: build the index if missing or outdated, else repair it and catch up."""
-        if not self.is_usable():
-            log("Building the search index...")
+        """On start: build the index if missing, outdated, unreadable or behind a trimmed log; else repair it."""
+        reason = self._rebuild_reason(db)
+        if reason is None:
+            try:
+                r = self.reconcile(db)
+                if r.updated or r.deleted:
+                    log(f"Search index repaired: {r.updated} updated, {r.deleted} removed.")
+                self.catch_up(db)
+            except SQLAlchemyError:
+                raise  # the database, not the index: nothing to rebuild
+            except Exception as exc:  # a damaged index (e.g. a host crash mid-write): build a new one
+                reason = f"the search index could not be read ({exc.__class__.__name__}: {exc})"
+        if reason is not None:
+            log(f"Building the search index: {reason}...")
             n = self.rebuild(db, progress)
             log(f"Indexed {n} published entries.")
-        else:
-            r = self.reconcile(db)
-            if r.updated or r.deleted:
-                log(f"Search index repaired: {r.updated} updated, {r.deleted} removed.")
-            self.catch_up(db)
         self.remove_stale_generations()
+
+    def _rebuild_reason(self, db: Database) -> str | None:
+        if not self.is_usable():
+            return "there is none yet, or it is from an older version"
+        with db.session() as s:
+            trimmed = trimmed_through(s)
+        if self.position() < trimmed:
+            return f"the change log was trimmed through position {trimmed}, past this index's {self.position()}"
+        return None
 
 
 def _safe_position(last: int, rows) -> int:
@@ -243,8 +284,9 @@ def catch_up_if_present(settings: Settings, db: Database) -> None:
     """After a command-line write: bring an existing index up to date (a server may be doing it too)."""
     index = SearchIndex(settings.index_dir)
     if index.is_usable():
-        # A running server may hold the writer: it follows the change log itself.
-        with contextlib.suppress(LockError):
+        # A running server may hold the writer: it follows the change log itself. A log trimmed past this
+        # index: the server's follower, or the next start, rebuilds it.
+        with contextlib.suppress(LockError, LogTrimmed):
             index.catch_up(db, timeout=5.0)
 
 
@@ -258,6 +300,7 @@ class Follower:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="index-follower", daemon=True)
         self.last_error: str | None = None
+        self.rebuilds = 0  # full rebuilds this follower made because the log was trimmed past it
 
     def start(self) -> None:
         self._thread.start()
@@ -275,10 +318,20 @@ class Follower:
             self._wake.wait(self.interval)
             self._wake.clear()
             try:
-                report = self.index.catch_up(self.db, timeout=2.0)
-                self.last_error = None
-                if report.updated or report.deleted:
+                if self._follow_once():
                     self.on_change()
+                self.last_error = None
             except Exception as exc:  # database down, lock busy: try again next round
                 self.last_error = f"{exc.__class__.__name__}: {exc}"
                 time.sleep(min(self.interval * 4, 2.0))
+
+    def _follow_once(self) -> bool:
+        """One round: apply the new changes, or rebuild when the log was trimmed past us. True if it changed."""
+        try:
+            report = self.index.catch_up(self.db, timeout=2.0)
+        except LogTrimmed as exc:
+            logger.warning("rebuilding the search index: %s", exc)
+            self.index.rebuild(self.db)
+            self.rebuilds += 1
+            return True
+        return bool(report.updated or report.deleted)

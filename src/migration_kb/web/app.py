@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, jsonify, make_response, render_template, request
-from flask_babel import Babel
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_babel import Babel, gettext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -22,7 +22,13 @@ from .i18n import asked_lang, select_locale, ui_lang
 from .services import Services
 
 log = logging.getLogger("migration_kb")
+RETRY_AFTER = "5"  # seconds, on 503 answers while the database is unreachable
 MAX_REQUEST_BYTES = 2_000_000  # forms and JSON bodies; an entry file is at most 1 MB
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (gettext's usual name); it is translated when shown."""
+    return message
 
 
 def create_app(settings: Settings | None = None, *, follow: bool = True, testing: bool = False,
@@ -56,12 +62,18 @@ def create_app(settings: Settings | None = None, *, follow: bool = True, testing
     if follower:
         follower.start()
 
-    from . import api, browse, entries, search
+    from . import api, auth_views, browse, drafts, editor, entries, history, review, search
 
     app.register_blueprint(search.bp)
+    app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
     app.register_blueprint(entries.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(history.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(drafts.bp)
+    app.register_blueprint(drafts.api)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)
@@ -71,7 +83,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = True, testing
 
 
 def _template_globals(app: Flask) -> None:
-    from .labels import label, term_note
+    from .labels import TEMPLATE_HELPERS
 
     def lang_switch_url(lang: str) -> str:
         """This very page (search state included) in another language."""
@@ -81,13 +93,12 @@ def _template_globals(app: Flask) -> None:
     from .browse import search_link
 
     # Plain functions every template and macro may call.
-    app.jinja_env.globals.update(label=label, term_note=term_note, search_link=search_link,
-                                 csrf_token=security.csrf_token)
+    app.jinja_env.globals.update(TEMPLATE_HELPERS, search_link=search_link, csrf_token=security.csrf_token,
+                                 lang_switch_url=lang_switch_url)
 
     @app.context_processor
     def inject():
-        return {"ui_lang": ui_lang(), "asked_lang": asked_lang(), "LANGUAGES": LANGUAGES, "label": label,
-                "term_note": term_note, "csrf_token": security.csrf_token, "lang_switch_url": lang_switch_url}
+        return {"ui_lang": ui_lang(), "asked_lang": asked_lang(), "LANGUAGES": LANGUAGES}
 
 
 def _wants_json() -> bool:
@@ -98,28 +109,34 @@ def _register_errors(app: Flask) -> None:
     def respond(status: int, message: str):
         if _wants_json():
             return make_response(jsonify({"error": message}), status)
-        return make_response(render_template("error.html", status=status, message=message), status)
+        # Pages speak the UI language: a message with a catalogue entry is translated, any other shown as is.
+        return make_response(render_template("error.html", status=status, message=gettext(message)), status)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        messages = {404: "There is no page at this address.", 405: "This address does not accept that method.",
-                    413: "The request is too large."}
+        messages = {404: N_("There is no page at this address."),
+                    405: N_("This address does not accept that method."), 413: N_("The request is too large.")}
         message = exc.description if exc.code in (400, 401, 403, 409, 422) else messages.get(exc.code, exc.name)
         return respond(exc.code or 500, message)
 
+    def unavailable(message: str):
+        g.user = None  # the page must not ask the database who is signed in: it is the database that failed
+        response = respond(503, message)
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
+
     @app.errorhandler(OperationalError)
     def database_down(exc):
-        log.error("database unavailable: %s", exc)
-        response = respond(503, "The database is not reachable at the moment; please try again shortly.")
-        response.headers["Retry-After"] = "5"
-        return response
+        # One line, no traceback: an outage makes every request fail the same way.
+        log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
+        return unavailable(N_("The database is not reachable at the moment; please try again shortly."))
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(exc):
         log.exception("database error")
-        return respond(503, "The database could not complete the request; please try again shortly.")
+        return unavailable(N_("The database could not complete the request; please try again shortly."))
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         log.exception("unexpected error")
-        return respond(500, "Something went wrong on our side. The error was logged.")
+        return respond(500, N_("Something went wrong on our side. The error was logged."))
