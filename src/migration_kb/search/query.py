@@ -9,10 +9,10 @@ import json
 import re
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 from markupsafe import escape
 from whoosh import qparser
 from whoosh.query import Every, NullQuery, Or, Query, Term
@@ -21,6 +21,8 @@ from whoosh.support.levenshtein import distance
 from ..config import LANGUAGES
 from ..taxonomy import Taxonomy, fold
 from ..taxonomy import load as load_taxonomy
+from .fastscore import Scorer, SegmentCache
+from .fastscore import ranked as best_first
 from .indexer import SearchIndex
 from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer, stems, stopwords
 from .vocabulary import matcher
@@ -201,8 +203,7 @@ def _words(words: list[str]) -> list[str]:
             break
         phrase = words[m.start:m.end]
         options = [_concepts(m.concepts)]
-        if len(phrase) > 1:  # the phrase, and each of its words with any term it names alone
-            options.append(_phrase(" ".join(phrase)))
+        if len(phrase) > 1:  # each of its words, with any term it names alone (the concept stands for the phrase)
             for w in phrase:
                 inner = matcher().find([w])
                 options.append(_alternatives([*word_stems(w), *(_concepts(x.concepts) for x in inner)]))
@@ -311,6 +312,13 @@ class _SegmentFacets:
                             slot.append(value)
             empty: tuple[str, ...] = ()
             self.values[name] = [interned.setdefault(tuple(v), tuple(v)) if v else empty for v in per_doc]
+        # The same, as (document, value) pairs for counting with numpy.
+        self.pairs: dict[str, tuple[np.ndarray, list[str]]] = {}
+        for name in FACETS:
+            names = sorted({v for vs in self.values[name] for v in vs})
+            index = {v: i for i, v in enumerate(names)}
+            flat = [(d, index[v]) for d, vs in enumerate(self.values[name]) for v in vs]
+            self.pairs[name] = (np.array(flat, dtype=np.int64).reshape(-1, 2), names)
 
 
 class Facets:
@@ -321,12 +329,28 @@ class Facets:
         self.segments: dict[str, _SegmentFacets] = {}
         self.values: dict[str, list[tuple[str, ...]]] = {name: [] for name in (*FACETS, "year_start", "year_end")}
         leaves = searcher.reader().leaf_readers()
-        for leaf, _offset in leaves:
+        parts = []
+        for leaf, offset in leaves:
             key = leaf.segment().segment_id() if hasattr(leaf, "segment") and leaf.segment() else str(id(leaf))
             part = cache.get(key) or _SegmentFacets(leaf)
             self.segments[key] = part
+            parts.append((part, offset))
             for name, column in part.values.items():
                 self.values[name].extend(column)
+        self.size = len(self.values["theme"])
+        # Per facet: every (document, value number) pair of the index, and the values' names.
+        self.pairs: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+        for name in FACETS:
+            names = sorted({v for part, _ in parts for v in part.pairs[name][1]})
+            index = {v: i for i, v in enumerate(names)}
+            docs, vals = [], []
+            for part, offset in parts:
+                pairs, local = part.pairs[name]
+                if len(pairs):
+                    docs.append(pairs[:, 0] + offset)
+                    vals.append(np.array([index[v] for v in local], dtype=np.int64)[pairs[:, 1]])
+            self.pairs[name] = (np.concatenate(docs) if docs else np.empty(0, np.int64),
+                                np.concatenate(vals) if vals else np.empty(0, np.int64), names)
         self._filters: dict[tuple[str, str], set[int]] = {}
         self._lock = threading.Lock()
 
@@ -362,12 +386,19 @@ class Facets:
                 self._filters[key] = found
         return found
 
-    def count(self, facet: str, docs) -> dict[str, int]:
-        column = self.values[facet]
-        counter: Counter[str] = Counter()
-        for d in docs:
-            counter.update(column[d])
-        return dict(counter.most_common())
+    def mask(self, docs: set[int]) -> np.ndarray:
+        """The documents as a boolean array (what the numpy counting needs)."""
+        found = np.zeros(self.size, dtype=bool)
+        if docs:
+            found[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        return found
+
+    def count(self, facet: str, mask: np.ndarray) -> dict[str, int]:
+        """How many of the masked documents carry each value of the facet, most frequent first."""
+        docs, vals, names = self.pairs[facet]
+        counts = np.bincount(vals[mask[docs]], minlength=len(names))
+        order = np.lexsort((np.arange(len(names)), -counts))
+        return {names[i]: int(counts[i]) for i in order if counts[i]}
 
 
 # -- the service a server (or a script) holds ---------------------------------------------------------
@@ -405,6 +436,8 @@ class Searcher:
         self._facets: Facets | None = None
         self._all_docs: set[int] = set()
         self._checked = 0.0
+        self._segments = SegmentCache()
+        self._scorer: Scorer | None = None
 
     def invalidate(self) -> None:
         """Called after this process committed to the index: the next search looks at once."""
@@ -422,6 +455,9 @@ class Searcher:
         self._searcher, self._gen_dir = self.index.open().searcher(), gen
         # Segments unchanged since the last commit keep their facet arrays.
         self._facets = Facets(self._searcher, self._facets if same_folder else None)
+        if not same_folder:
+            self._segments = SegmentCache()
+        self._scorer = Scorer(self._searcher, self._segments)
         self._all_docs = set(self._searcher.docs_for_query(Every()))
         if old is not None:
             old.close()
@@ -440,8 +476,9 @@ class Searcher:
         if isinstance(query, Every):
             ranked, matched = None, all_docs
         else:  # scoring every match once gives both the ranking and the set the facets count
-            ranked = searcher.search(query, limit=None).top_n
-            matched = {d for _score, d in ranked}
+            docs, scores = self._scorer.score(query)
+            ranked = best_first(docs, scores)
+            matched = set(docs.tolist())
         worded = matched
         if request.year_from is not None or request.year_to is not None:
             matched = matched & facets.in_force(request.year_from, request.year_to)
@@ -470,14 +507,16 @@ class Searcher:
         t0 = time.perf_counter()
         m = self._match(request)
         counts = {}
+        allowed_mask = m.facets.mask(m.allowed)
         for facet in FACETS:
-            base = m.allowed
+            mask = allowed_mask
             if facet in m.selected:  # counted as if this facet's own selection were removed
                 base = m.matched
                 for other, docs in m.selected.items():
                     if other != facet:
                         base = base & docs
-            counts[facet] = m.facets.count(facet, base)
+                mask = m.facets.mask(base)
+            counts[facet] = m.facets.count(facet, mask)
         end = request.page * request.per_page
         terms = _query_terms(m.query)
         scores = m.scores if m.ranked is not None and request.sort == "relevance" else {}

@@ -1,0 +1,174 @@
+"""BM25F scoring of OR-queries with numpy, over the postings of the Whoosh index.
+
+Whoosh scores posting by posting in Python; for a few common words that match half of a large index, that
+was most of a search's time. A query built by `query.build_query` is an OR of terms (each word's stems in
+each text field, vocabulary concepts) plus, sometimes, phrases: the terms are scored here as whole arrays,
+anything else (phrases, prefixes, AND/NOT groups) by Whoosh, and the sums are the same BM25F scores Whoosh
+computes. Postings and field lengths are cached per index segment, so a commit only reads its new segment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from math import log
+
+import numpy as np
+from whoosh.query import Or, Query, Term
+
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
+CACHE_POSTINGS = 3_000_000  # postings kept in memory (8 bytes each), least recently used dropped first
+
+
+class SegmentCache:
+    """Decoded postings and field lengths of index segments, shared across searcher generations."""
+
+    def __init__(self) -> None:
+        self.lengths: dict[tuple[str, str], np.ndarray] = {}
+        self.postings: OrderedDict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def segment_lengths(self, seg_id: str, leaf, field: str) -> np.ndarray:
+        key = (seg_id, field)
+        found = self.lengths.get(key)
+        if found is None:
+            found = np.fromiter((leaf.doc_field_length(d, field, 1) for d in range(leaf.doc_count_all())),
+                                dtype=np.float32, count=leaf.doc_count_all())
+            self.lengths[key] = found
+        return found
+
+    def segment_postings(self, seg_id: str, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (seg_id, field, text)
+        with self.lock:
+            found = self.postings.get(key)
+            if found is not None:
+                self.postings.move_to_end(key)
+                return found
+        found = _read_postings(leaf, field, text)
+        with self.lock:
+            self.postings[key] = found
+            self.size += len(found[0])
+            while self.size > CACHE_POSTINGS and len(self.postings) > 1:
+                _, (ids, _w) = self.postings.popitem(last=False)
+                self.size -= len(ids)
+        return found
+
+    def forget(self, live_segments: set[str]) -> None:
+        """Drop what belongs to segments a merge removed."""
+        with self.lock:
+            for key in [k for k in self.lengths if k[0] not in live_segments]:
+                del self.lengths[key]
+            for key in [k for k in self.postings if k[0] not in live_segments]:
+                self.size -= len(self.postings.pop(key)[0])
+
+
+def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    if (field, text) not in leaf:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    m = leaf.postings(field, text)
+    ids, weights = [], []
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):  # Whoosh's on-disk matcher: a block at a time
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int64))
+            weights.append(np.asarray(m._weights, dtype=np.float32))
+            m._next_block()
+    else:
+        pairs = []
+        while m.is_active():
+            pairs.append((m.id(), m.weight()))
+            m.next()
+        if pairs:
+            ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
+            weights.append(np.array([p[1] for p in pairs], dtype=np.float32))
+    if not ids:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+class Scorer:
+    """Scores queries against one searcher generation."""
+
+    def __init__(self, searcher, cache: SegmentCache):
+        self.searcher = searcher
+        self.cache = cache
+        reader = searcher.reader()
+        self.reader = reader
+        self.leaves = [(leaf, offset, _segment_id(leaf)) for leaf, offset in reader.leaf_readers()]
+        cache.forget({seg for _, _, seg in self.leaves})
+        self.n = reader.doc_count_all()
+        self.live = np.zeros(self.n, dtype=bool)
+        self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        self._lengths: dict[str, np.ndarray] = {}
+        self._avg: dict[str, float] = {}
+
+    def lengths(self, field: str) -> np.ndarray:
+        found = self._lengths.get(field)
+        if found is None:
+            parts = [self.cache.segment_lengths(seg, leaf, field) for leaf, _, seg in self.leaves]
+            found = np.concatenate(parts) if parts else np.empty(0, np.float32)
+            self._lengths[field] = found
+        return found
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        ids, weights = [], []
+        for leaf, offset, seg in self.leaves:
+            i, w = self.cache.segment_postings(seg, leaf, field, text)
+            if len(i):
+                ids.append(i + offset)
+                weights.append(w)
+        if not ids:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        return (ids[0], weights[0]) if len(ids) == 1 else (np.concatenate(ids), np.concatenate(weights))
+
+    def score(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of every live document the query matches, in document order."""
+        terms: list[tuple[str, str, float]] = []
+        others: list[tuple[Query, float]] = []
+        _plan(query, 1.0, terms, others)
+        scores = np.zeros(self.n, dtype=np.float64)
+        hit = np.zeros(self.n, dtype=bool)
+        doc_count = self.reader.doc_count() or 1
+        for field, text, boost in terms:
+            ids, tf = self.postings(field, text)
+            if not len(ids):
+                continue
+            idf = log(self.n / (self.reader.doc_frequency(field, text) + 1)) + 1
+            avg = self._avg.get(field)
+            if avg is None:
+                avg = self._avg[field] = (self.reader.field_length(field) / doc_count) or 1.0
+            fl = self.lengths(field)[ids]
+            np.add.at(scores, ids, boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg)))
+            hit[ids] = True
+        for sub, factor in others:
+            for score, docnum in self.searcher.search(sub, limit=None).top_n:
+                scores[docnum] += factor * score
+                hit[docnum] = True
+        hit &= self.live
+        docs = np.nonzero(hit)[0]
+        return docs, scores[docs]
+
+
+def _plan(query: Query, factor: float, terms: list, others: list) -> None:
+    """Split an OR tree into plain terms (scored here) and other parts (scored by Whoosh); sums either way."""
+    if isinstance(query, Or) and not getattr(query, "minmatch", 0) and not getattr(query, "scale", None):
+        for sub in query.subqueries:
+            _plan(sub, factor * query.boost, terms, others)
+    elif type(query) is Term:
+        text = query.text.decode() if isinstance(query.text, bytes) else query.text
+        terms.append((query.fieldname, text, factor * query.boost))
+    else:
+        others.append((query, factor))
+
+
+def _segment_id(leaf) -> str:
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    return segment.segment_id() if segment is not None else f"reader-{id(leaf)}"
+
+
+def ranked(docs: np.ndarray, scores: np.ndarray) -> list[tuple[float, int]]:
+    """(score, document) pairs, best first; ties in document order (as Whoosh)."""
+    order = np.lexsort((docs, -scores))
+    return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))
