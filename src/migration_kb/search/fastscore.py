@@ -17,7 +17,7 @@ import numpy as np
 from whoosh.query import Or, Query, Term
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
-CACHE_POSTINGS = 3_000_000  # postings kept in memory (8 bytes each), least recently used dropped first
+CACHE_POSTINGS = 2_000_000  # postings kept in memory (8 bytes each), least recently used dropped first
 
 
 class SegmentCache:
@@ -65,14 +65,14 @@ class SegmentCache:
 
 def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     if (field, text) not in leaf:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     m = leaf.postings(field, text)
     ids, weights = [], []
     if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):  # Whoosh's on-disk matcher: a block at a time
         while m.is_active():
             m._read_ids()
             m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int64))
+            ids.append(np.asarray(m._ids, dtype=np.int32))
             weights.append(np.asarray(m._weights, dtype=np.float32))
             m._next_block()
     else:
@@ -81,10 +81,10 @@ def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]
             pairs.append((m.id(), m.weight()))
             m.next()
         if pairs:
-            ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
+            ids.append(np.array([p[0] for p in pairs], dtype=np.int32))
             weights.append(np.array([p[1] for p in pairs], dtype=np.float32))
     if not ids:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     return np.concatenate(ids), np.concatenate(weights)
 
 
@@ -120,7 +120,7 @@ class Scorer:
                 ids.append(i + offset)
                 weights.append(w)
         if not ids:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
+            return np.empty(0, np.int32), np.empty(0, np.float32)
         return (ids[0], weights[0]) if len(ids) == 1 else (np.concatenate(ids), np.concatenate(weights))
 
     def score(self, query: Query) -> tuple[np.ndarray, np.ndarray]:

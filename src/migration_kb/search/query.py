@@ -22,7 +22,6 @@ from ..config import LANGUAGES
 from ..taxonomy import Taxonomy, fold
 from ..taxonomy import load as load_taxonomy
 from .fastscore import Scorer, SegmentCache
-from .fastscore import ranked as best_first
 from .indexer import SearchIndex
 from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer, stems, stopwords
 from .vocabulary import matcher
@@ -294,104 +293,104 @@ def _well_formed(q: str) -> bool:
 
 # -- per-document facet values, cached per index segment ------------------------------------------
 class _SegmentFacets:
-    """For one segment: each document's values for every facet, plus the years, read from postings."""
+    """For one segment, read once from its postings: every (document, value) pair of each facet, and the
+    start and end year of each document (0: none; an entry without an end year is ongoing)."""
 
     def __init__(self, reader):
-        n = reader.doc_count_all()
-        self.values: dict[str, list[tuple[str, ...]]] = {}
-        interned: dict[tuple[str, ...], tuple[str, ...]] = {}
-        for name in (*FACETS, "year_start", "year_end"):
-            per_doc: list[list[str] | None] = [None] * n
-            if name in reader.indexed_field_names():
-                for value in reader.field_terms(name):
-                    for docnum in reader.postings(name, value).all_ids():
-                        slot = per_doc[docnum]
-                        if slot is None:
-                            per_doc[docnum] = [value]
-                        else:
-                            slot.append(value)
-            empty: tuple[str, ...] = ()
-            self.values[name] = [interned.setdefault(tuple(v), tuple(v)) if v else empty for v in per_doc]
-        # The same, as (document, value) pairs for counting with numpy.
-        self.pairs: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.size = reader.doc_count_all()
+        indexed = set(reader.indexed_field_names())
+        self.pairs: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         for name in FACETS:
-            names = sorted({v for vs in self.values[name] for v in vs})
-            index = {v: i for i, v in enumerate(names)}
-            flat = [(d, index[v]) for d, vs in enumerate(self.values[name]) for v in vs]
-            self.pairs[name] = (np.array(flat, dtype=np.int64).reshape(-1, 2), names)
+            names = list(reader.field_terms(name)) if name in indexed else []
+            docs, vals = [], []
+            for i, value in enumerate(names):
+                ids = np.fromiter(reader.postings(name, value).all_ids(), dtype=np.int32)
+                docs.append(ids)
+                vals.append(np.full(len(ids), i, dtype=np.int32))
+            self.pairs[name] = (np.concatenate(docs) if docs else np.empty(0, np.int32),
+                                np.concatenate(vals) if vals else np.empty(0, np.int32), names)
+        self.years = {}
+        for name in ("year_start", "year_end"):
+            column = np.zeros(self.size, dtype=np.int32)
+            if name in indexed:
+                for value in reader.field_terms(name):
+                    column[np.fromiter(reader.postings(name, value).all_ids(), dtype=np.int32)] = int(value)
+            self.years[name] = column
 
 
 class Facets:
-    """Whole-index per-document arrays, rebuilt cheaply per commit from cached segment parts."""
+    """Whole-index arrays for filtering and counting, assembled per commit from cached segment parts.
+
+    Sets of documents are boolean masks over the index's document numbers.
+    """
 
     def __init__(self, searcher, previous: Facets | None):
         cache = previous.segments if previous else {}
         self.segments: dict[str, _SegmentFacets] = {}
-        self.values: dict[str, list[tuple[str, ...]]] = {name: [] for name in (*FACETS, "year_start", "year_end")}
-        leaves = searcher.reader().leaf_readers()
         parts = []
-        for leaf, offset in leaves:
+        for leaf, offset in searcher.reader().leaf_readers():
             key = leaf.segment().segment_id() if hasattr(leaf, "segment") and leaf.segment() else str(id(leaf))
             part = cache.get(key) or _SegmentFacets(leaf)
             self.segments[key] = part
             parts.append((part, offset))
-            for name, column in part.values.items():
-                self.values[name].extend(column)
-        self.size = len(self.values["theme"])
-        # Per facet: every (document, value number) pair of the index, and the values' names.
+        self.size = sum(part.size for part, _ in parts)
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         for name in FACETS:
-            names = sorted({v for part, _ in parts for v in part.pairs[name][1]})
+            if len(parts) == 1:  # the usual case after a rebuild: no copy
+                self.pairs[name] = parts[0][0].pairs[name]
+                continue
+            names = sorted({v for part, _ in parts for v in part.pairs[name][2]})
             index = {v: i for i, v in enumerate(names)}
             docs, vals = [], []
             for part, offset in parts:
-                pairs, local = part.pairs[name]
-                if len(pairs):
-                    docs.append(pairs[:, 0] + offset)
-                    vals.append(np.array([index[v] for v in local], dtype=np.int64)[pairs[:, 1]])
-            self.pairs[name] = (np.concatenate(docs) if docs else np.empty(0, np.int64),
-                                np.concatenate(vals) if vals else np.empty(0, np.int64), names)
-        self._filters: dict[tuple[str, str], set[int]] = {}
+                seg_docs, seg_vals, local = part.pairs[name]
+                if len(seg_docs):
+                    docs.append(seg_docs + offset)
+                    vals.append(np.array([index[v] for v in local], dtype=np.int32)[seg_vals])
+            self.pairs[name] = (np.concatenate(docs) if docs else np.empty(0, np.int32),
+                                np.concatenate(vals) if vals else np.empty(0, np.int32), names)
+        start = np.concatenate([part.years["year_start"] for part, _ in parts]) if parts else np.zeros(0, np.int32)
+        end = np.concatenate([part.years["year_end"] for part, _ in parts]) if parts else np.zeros(0, np.int32)
+        self.start, self.end = start, np.where(end == 0, 9999, end)
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
+        self._title_rank: np.ndarray | None = None
+        self._searcher = searcher
 
-    def docs_with(self, facet: str, value: str) -> set[int]:
-        key = (facet, value)
-        found = self._filters.get(key)
+    def _cached(self, key: tuple[str, str], make) -> np.ndarray:
+        found = self._masks.get(key)
         if found is None:
-            column = self.values[facet]
-            found = {d for d, vs in enumerate(column) if value in vs}
+            found = make()
             with self._lock:
-                if len(self._filters) > 2000:
-                    self._filters.clear()
-                self._filters[key] = found
+                if len(self._masks) > 500:
+                    self._masks.clear()
+                self._masks[key] = found
         return found
 
-    def years_ok(self, doc: int, year_from: int | None, year_to: int | None) -> bool:
-        """The practice ran at some time within [year_from, year_to] (an open end means ongoing)."""
-        starts = self.values["year_start"][doc]
-        if not starts:
-            return False
-        start = int(starts[0])
-        ends = self.values["year_end"][doc]
-        end = int(ends[0]) if ends else 9999
-        return (year_to is None or start <= year_to) and (year_from is None or end >= year_from)
+    def docs_with(self, facet: str, value: str) -> np.ndarray:
+        """The documents that carry this value of the facet."""
 
-    def in_force(self, year_from: int | None, year_to: int | None) -> set[int]:
-        """Documents of practices in force at some time in the span, cached per span."""
-        key = ("years", f"{year_from}-{year_to}")
-        found = self._filters.get(key)
-        if found is None:
-            found = {d for d in range(len(self.values["year_start"])) if self.years_ok(d, year_from, year_to)}
-            with self._lock:
-                self._filters[key] = found
-        return found
+        def make() -> np.ndarray:
+            docs, vals, names = self.pairs[facet]
+            mask = np.zeros(self.size, dtype=bool)
+            if value in names:
+                mask[docs[vals == names.index(value)]] = True
+            return mask
 
-    def mask(self, docs: set[int]) -> np.ndarray:
-        """The documents as a boolean array (what the numpy counting needs)."""
-        found = np.zeros(self.size, dtype=bool)
-        if docs:
-            found[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
-        return found
+        return self._cached((facet, value), make)
+
+    def in_force(self, year_from: int | None, year_to: int | None) -> np.ndarray:
+        """Practices in force at some time within [year_from, year_to] (no end year: ongoing)."""
+
+        def make() -> np.ndarray:
+            mask = self.start > 0
+            if year_to is not None:
+                mask &= self.start <= year_to
+            if year_from is not None:
+                mask &= self.end >= year_from
+            return mask
+
+        return self._cached(("years", f"{year_from}-{year_to}"), make)
 
     def count(self, facet: str, mask: np.ndarray) -> dict[str, int]:
         """How many of the masked documents carry each value of the facet, most frequent first."""
@@ -400,6 +399,21 @@ class Facets:
         order = np.lexsort((np.arange(len(names)), -counts))
         return {names[i]: int(counts[i]) for i in order if counts[i]}
 
+    def title_rank(self) -> np.ndarray:
+        """Each document's position in title order (read once per commit, when a title sort needs it)."""
+        if self._title_rank is None:
+            titles = [""] * self.size
+            reader = self._searcher.reader()
+            for leaf, offset in reader.leaf_readers():
+                column = leaf.column_reader("title_sort") if leaf.has_column("title_sort") else None
+                for d in range(leaf.doc_count_all()):
+                    value = column[d] if column is not None else ""
+                    titles[offset + d] = value.decode() if isinstance(value, bytes) else (value or "")
+            rank = np.empty(self.size, dtype=np.int32)
+            rank[np.argsort(np.array(titles, dtype=object), kind="stable")] = np.arange(self.size, dtype=np.int32)
+            self._title_rank = rank
+        return self._title_rank
+
 
 # -- the service a server (or a script) holds ---------------------------------------------------------
 @dataclass
@@ -407,15 +421,12 @@ class _Match:
     searcher: object
     facets: Facets
     query: Query
-    ranked: list[tuple[float, int]] | None  # (score, document) best first; None when no words were given
-    worded: set[int]  # matching the words
-    matched: set[int]  # matching the words and the years
-    selected: dict[str, set[int]]  # each facet's selected values -> their documents
-    allowed: set[int]  # all of it
-
-    @property
-    def scores(self) -> dict[int, float]:
-        return {d: score for score, d in self.ranked or ()}
+    ranked: np.ndarray | None  # matching documents, best first; None when no words were given
+    scores: np.ndarray | None  # their scores, in the same order
+    worded: np.ndarray  # masks: matching the words
+    matched: np.ndarray  # ... and the years
+    selected: dict[str, np.ndarray]  # each facet's selected values
+    allowed: np.ndarray  # all of it
 
 
 class Searcher:
@@ -434,7 +445,7 @@ class Searcher:
         self._searcher = None
         self._gen_dir = None
         self._facets: Facets | None = None
-        self._all_docs: set[int] = set()
+        self._live: np.ndarray = np.zeros(0, dtype=bool)
         self._checked = 0.0
         self._segments = SegmentCache()
         self._scorer: Scorer | None = None
@@ -446,11 +457,11 @@ class Searcher:
     def _current(self):
         now = time.monotonic()
         if self._searcher is not None and now - self._checked < self.REFRESH_EVERY:
-            return self._searcher, self._facets, self._all_docs
+            return self._searcher, self._facets, self._live
         self._checked = now
         gen = self.index.current_dir()
         if self._searcher is not None and gen == self._gen_dir and self._searcher.up_to_date():
-            return self._searcher, self._facets, self._all_docs
+            return self._searcher, self._facets, self._live
         old, same_folder = self._searcher, gen == self._gen_dir
         self._searcher, self._gen_dir = self.index.open().searcher(), gen
         # Segments unchanged since the last commit keep their facet arrays.
@@ -458,10 +469,10 @@ class Searcher:
         if not same_folder:
             self._segments = SegmentCache()
         self._scorer = Scorer(self._searcher, self._segments)
-        self._all_docs = set(self._searcher.docs_for_query(Every()))
+        self._live = self._scorer.live
         if old is not None:
             old.close()
-        return self._searcher, self._facets, self._all_docs
+        return self._searcher, self._facets, self._live
 
     def close(self) -> None:
         with self._lock:
@@ -471,23 +482,30 @@ class Searcher:
 
     def _match(self, request: SearchRequest) -> _Match:
         """One pass over the index: every matching document with its score, then the filters."""
-        searcher, facets, all_docs = self._current()
+        searcher, facets, live = self._current()
         query = build_query(request.q)
         if isinstance(query, Every):
-            ranked, matched = None, all_docs
+            ranked = scores = None
+            worded = live
         else:  # scoring every match once gives both the ranking and the set the facets count
-            docs, scores = self._scorer.score(query)
-            ranked = best_first(docs, scores)
-            matched = set(docs.tolist())
-        worded = matched
+            docs, doc_scores = self._scorer.score(query)
+            order = np.lexsort((docs, -doc_scores))
+            ranked, scores = docs[order], doc_scores[order]
+            worded = np.zeros(facets.size, dtype=bool)
+            worded[docs] = True
+        matched = worded
         if request.year_from is not None or request.year_to is not None:
             matched = matched & facets.in_force(request.year_from, request.year_to)
-        selected = {f: set().union(*(facets.docs_with(f, v) for v in vals))
-                    for f, vals in request.filters.items()}
+        selected = {}
+        for facet, values in request.filters.items():
+            mask = np.zeros(facets.size, dtype=bool)
+            for value in values:
+                mask |= facets.docs_with(facet, value)
+            selected[facet] = mask
         allowed = matched
-        for docs in selected.values():
-            allowed = allowed & docs
-        return _Match(searcher, facets, query, ranked, worded, matched, selected, allowed)
+        for mask in selected.values():
+            allowed = allowed & mask
+        return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed)
 
     def _retrying(self, work):
         """Run `work` under the lock; once more on a fresh searcher if another process's commit had just
@@ -507,35 +525,36 @@ class Searcher:
         t0 = time.perf_counter()
         m = self._match(request)
         counts = {}
-        allowed_mask = m.facets.mask(m.allowed)
         for facet in FACETS:
-            mask = allowed_mask
+            mask = m.allowed
             if facet in m.selected:  # counted as if this facet's own selection were removed
-                base = m.matched
-                for other, docs in m.selected.items():
+                mask = m.matched
+                for other, selection in m.selected.items():
                     if other != facet:
-                        base = base & docs
-                mask = m.facets.mask(base)
+                        mask = mask & selection
             counts[facet] = m.facets.count(facet, mask)
         end = request.page * request.per_page
         terms = _query_terms(m.query)
-        scores = m.scores if m.ranked is not None and request.sort == "relevance" else {}
-        hits = [_hit(m.searcher.stored_fields(d), scores.get(d), terms)
-                for d in self._ordered(m, request.sort, end)[end - request.per_page:end]]
+        page = self._ordered(m, request.sort, end)[end - request.per_page:end]
+        with_scores = m.ranked is not None and request.sort == "relevance"
+        scores = dict(zip(m.ranked[:end].tolist(), m.scores[:end].tolist(), strict=True)) if with_scores else {}
+        hits = [_hit(m.searcher.stored_fields(d), scores.get(d), terms) for d in page]
         suggestion = suggest(m.searcher, request.q)
-        return SearchResult(request=request, total=len(m.allowed), hits=hits, facets=counts, suggestion=suggestion,
-                            years=self._year_counts(m), elapsed_ms=(time.perf_counter() - t0) * 1000)
+        return SearchResult(request=request, total=int(m.allowed.sum()), hits=hits, facets=counts,
+                            suggestion=suggestion, years=self._year_counts(m),
+                            elapsed_ms=(time.perf_counter() - t0) * 1000)
 
     @staticmethod
     def _year_counts(m: _Match) -> dict[tuple[int | None, int | None], int]:
         """Matches per span of YEAR_SPANS, under every filter but the years' own."""
         base = m.worded
-        for docs in m.selected.values():
-            base = base & docs
-        return {span: len(base & m.facets.in_force(*span)) for span in YEAR_SPANS}
+        for mask in m.selected.values():
+            base = base & mask
+        return {span: int((base & m.facets.in_force(*span)).sum()) for span in YEAR_SPANS}
 
     def all_hits(self, request: SearchRequest, limit: int = 100_000) -> list[Hit]:
         """Every matching entry in the requested order, without snippets: for exports and feeds."""
+
         def work():
             m = self._match(request)
             sort = request.sort if m.ranked is not None or request.sort != "relevance" else "title"
@@ -543,22 +562,21 @@ class Searcher:
 
         return self._retrying(work)
 
-    def _ordered(self, m: _Match, sort: str, limit: int) -> list[int]:
+    @staticmethod
+    def _ordered(m: _Match, sort: str, limit: int) -> list[int]:
         """The first `limit` allowed documents in the requested order."""
-        if not m.allowed:
-            return []
         if m.ranked is not None and sort == "relevance":
-            return [d for _score, d in m.ranked if d in m.allowed][:limit]
-        query = m.query if m.ranked is not None else Every()
+            return m.ranked[m.allowed[m.ranked]][:limit].tolist()
+        docs = np.nonzero(m.allowed)[0]
         if sort == "title":
-            results = m.searcher.search(query, filter=m.allowed, limit=limit, sortedby="title_sort")
-        else:  # newest first; also the order of a search without words
-            results = m.searcher.search(query, filter=m.allowed, limit=limit,
-                                        sortedby=["start_sort", "title_sort"], reverse=True)
-        return [hit.docnum for hit in results]
+            keys = (m.facets.title_rank()[docs],)
+        else:  # newest first (by start year, then title); also the order of a search without words
+            keys = (m.facets.title_rank()[docs], -m.facets.start[docs])
+        return docs[np.lexsort(keys)][:limit].tolist()
 
     def ids(self, request: SearchRequest, limit: int = 10_000) -> list[str]:
         """Ids of the matching entries, best first (no facets, no snippets): for findings and exports."""
+
         def work():
             m = self._match(request)
             order = self._ordered(m, "relevance" if m.ranked is not None else "title", limit)
