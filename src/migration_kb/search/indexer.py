@@ -41,6 +41,7 @@ logger = logging.getLogger("migration_kb.search")
 GAP_GRACE = timedelta(seconds=10)  # a hole in the log younger than this may be a transaction still committing
 BATCH = 1000
 WRITER_TIMEOUT = 30.0
+PARALLEL_FROM = 20_000  # published entries above which a rebuild writes with two processes
 
 Progress = Callable[[int], None] | None
 
@@ -108,14 +109,22 @@ class SearchIndex:
         return whoosh_index.open_dir(str(gen))
 
     # -- full rebuild ------------------------------------------------------------------------------
-    def rebuild(self, db: Database, progress: Progress = None, procs: int = 1) -> int:
-        """Write a fresh generation from the database, then make it live. Returns the entries indexed."""
+    def rebuild(self, db: Database, progress: Progress = None, procs: int | None = None) -> int:
+        """Write a fresh generation from the database, then make it live. Returns the entries indexed.
+
+        `procs` None: one process for a small knowledge base, two (the cores here) above PARALLEL_FROM
+        entries, where it about halves the time.
+        """
         with self._write_lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             gen = self._new_generation_dir()
             ix = whoosh_index.create_in(str(gen), build_schema())
             with db.session() as s:
                 last_seq = s.scalar(select(func.max(Change.seq))) or 0  # changes after this get replayed
+                if procs is None:
+                    published = s.scalar(select(func.count()).select_from(EntryRow)
+                                         .where(EntryRow.state == "published")) or 0
+                    procs = min(2, os.cpu_count() or 1) if published > PARALLEL_FROM else 1
             kwargs = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
             writer = ix.writer(compound=False, **kwargs)
             count = 0
@@ -208,9 +217,8 @@ class SearchIndex:
                 wanted = dict(s.execute(select(EntryRow.id, EntryRow.version)
                                         .where(EntryRow.state == "published")).tuples().all())
             ix = whoosh_index.open_dir(str(gen))
-            with ix.searcher() as searcher:
-                have = {fields["id"]: fields.get("version") for fields in searcher.all_stored_fields()
-                        if "id" in fields}
+            with ix.reader() as reader:
+                have = indexed_versions(reader)
             ix.close()
             differ = sorted({i for i, v in wanted.items() if have.get(i) != v} | (set(have) - set(wanted)))
             for start in range(0, len(differ), BATCH):
@@ -245,6 +253,17 @@ class SearchIndex:
         if self.position() < trimmed:
             return f"the change log was trimmed through position {trimmed}, past this index's {self.position()}"
         return None
+
+
+def indexed_versions(reader) -> dict[str, int]:
+    """id -> version of every live document, read from the two columns (not the stored documents)."""
+    out: dict[str, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        ids, versions = leaf.column_reader("id"), leaf.column_reader("version")
+        for docnum in leaf.all_doc_ids():
+            entry_id = ids[docnum]
+            out[entry_id.decode() if isinstance(entry_id, bytes) else entry_id] = int(versions[docnum])
+    return out
 
 
 def _safe_position(last: int, rows) -> int:

@@ -20,14 +20,14 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
 from ..records import Entry
 from ..taxonomy import fold
 
-SCHEMA_VERSION = 2  # bump when fields or analysis change: the index is then rebuilt on start
+SCHEMA_VERSION = 3  # bump when fields or analysis change: the index is then rebuilt on start
 
 TEXT_PARTS = ("title", "summary", "findings", "body")
 # Title above summary above findings above body.
@@ -65,8 +65,10 @@ TEXT_FIELDS = TEXT_PARTS
 
 def build_schema() -> Schema:
     fields = {
-        "id": ID(stored=True, unique=True),
-        "version": STORED(),
+        # Columns as well as stored: the start-up check reads every id and version from small columns
+        # instead of unpickling every stored document.
+        "id": ID(stored=True, unique=True, sortable=True),
+        "version": NUMERIC(stored=True, sortable=True),
         "display": STORED(),  # JSON: what a result line and its snippet need, without the database
         "title_sort": ID(sortable=True),
         "start_sort": ID(sortable=True),  # zero-padded start year, for 'newest'
