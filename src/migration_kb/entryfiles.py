@@ -230,7 +230,3 @@ def event_to_text(event: Event) -> str:
     data = event.to_dict()
     body = data.pop("body")
     return f"{FRONT}\n{_dump(_compact(data))}{FRONT}\n\n{body}"
-
-
-def record_to_text(record: Entry | Event) -> str:
-    return event_to_text(record) if isinstance(record, Event) else entry_to_text(record)

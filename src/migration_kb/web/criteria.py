@@ -77,9 +77,6 @@ class Criteria:
     def sort_url(self, sort: str) -> str:
         return self.url(sort=sort if sort != "relevance" else "", page="")
 
-    def lang_url(self, lang: str, path: str | None = None) -> str:
-        return self.url(path=path, lang=lang)
-
     def export_url(self, path: str) -> str:
         return self.url(path=path, page="", per_page="")
 
