@@ -26,7 +26,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
@@ -34,8 +33,8 @@ from ..changelog import TRIMMED, trimmed_through
 from ..config import Settings
 from ..db import Database
 from ..models import Change, EntryRow
-from ..store import row_to_entry
-from .schema import SCHEMA_VERSION, build_schema, document
+from .bulk import write_index
+from .schema import SCHEMA_VERSION, published_documents, published_ids
 
 logger = logging.getLogger("migration_kb.search")
 GAP_GRACE = timedelta(seconds=10)  # a hole in the log younger than this may be a transaction still committing
@@ -118,26 +117,14 @@ class SearchIndex:
         with self._write_lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             gen = self._new_generation_dir()
-            ix = whoosh_index.create_in(str(gen), build_schema())
             with db.session() as s:
                 last_seq = s.scalar(select(func.max(Change.seq))) or 0  # changes after this get replayed
-                if procs is None:
-                    published = s.scalar(select(func.count()).select_from(EntryRow)
-                                         .where(EntryRow.state == "published")) or 0
-                    procs = min(2, os.cpu_count() or 1) if published > PARALLEL_FROM else 1
-            kwargs = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
-            writer = ix.writer(compound=False, **kwargs)
-            count = 0
+            ids = published_ids(db)
+            if procs is None:
+                procs = min(2, os.cpu_count() or 1) if len(ids) > PARALLEL_FROM else 1
             try:
-                for docs in _published_documents(db):
-                    for doc in docs:
-                        writer.add_document(**doc)
-                    count += len(docs)
-                    if progress:
-                        progress(len(docs))
-                writer.commit(optimize=procs == 1)
+                count = write_index(gen, db, ids, procs, progress)
             except BaseException:
-                writer.cancel()
                 shutil.rmtree(gen, ignore_errors=True)
                 raise
             self._write_state(gen, schema=SCHEMA_VERSION, last_seq=last_seq)
@@ -187,7 +174,7 @@ class SearchIndex:
 
     def _apply(self, gen: Path, db: Database, ids: Iterable[str], report: SyncReport, timeout: float) -> None:
         ids = list(ids)
-        docs = {doc["id"]: doc for batch in _published_documents(db, ids) for doc in batch}
+        docs = {doc["id"]: doc for batch in published_documents(db, ids) for doc in batch}
         ix = whoosh_index.open_dir(str(gen))
         writer = ix.writer(timeout=timeout, compound=False)
         try:
@@ -277,26 +264,6 @@ def _safe_position(last: int, rows) -> int:
                 return position  # re-read from here next time; re-applying is harmless
         position = row.seq
     return position
-
-
-def _published_documents(db: Database, ids: list[str] | None = None):
-    """Index documents of published entries, in batches (all of them when ids is None)."""
-    from ..store import all_events
-
-    with db.session() as s:
-        panels = {f"{e.id}/{p.id}": p.title for e in all_events(s) for p in e.panels}
-        if ids is None:
-            id_query = select(EntryRow.id).where(EntryRow.state == "published").order_by(EntryRow.id)
-            all_ids = list(s.scalars(id_query))
-        else:
-            all_ids = list(ids)
-    for start in range(0, len(all_ids), BATCH):
-        chunk = all_ids[start:start + BATCH]
-        with db.session() as s:
-            rows = s.scalars(select(EntryRow).where(EntryRow.id.in_(chunk), EntryRow.state == "published")
-                             .options(selectinload(EntryRow.tags), selectinload(EntryRow.findings)))
-            yield [document(row_to_entry(r), r.version, r.updated_at.timestamp(), panels.get(r.panel or ""))
-                   for r in rows]
 
 
 def catch_up_if_present(settings: Settings, db: Database) -> None:

@@ -1,0 +1,350 @@
+"""Writing a whole index segment at once, for a rebuild.
+
+Whoosh's writer sends every field of every document through its analyzer chain and every posting
+through a pickled, sorted temporary pool; at 100,000 entries that was most of a four-minute rebuild.
+A rebuild knows its documents up front, so this gathers the postings in memory, per field and term,
+and writes them with Whoosh's own codec (W3Codec): the same files, read by the same readers.
+The text fields of `schema.document` arrive already stemmed and space-separated, so analysing them is
+a split. tests/test_bulk_index.py checks that a segment written here equals one Whoosh's writer makes
+from the same documents.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import selectors
+import shutil
+import subprocess
+import sys
+import traceback
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import formats
+from whoosh.codec import default_codec
+from whoosh.fields import ID, KEYWORD, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import _DEF_INDEX_NAME as INDEX_NAME
+from whoosh.index import TOC
+from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from ..config import Settings
+from ..db import Database
+from .schema import TEXT_PARTS, WORD, build_schema, published_documents
+
+_FOLDED: dict[str, str] = {}  # word -> lowercased, accent-folded (the spell field's analysis)
+_POSITIONS = formats.Positions()
+_PACKED = [pack_uint(n) for n in range(64)]  # frequency values, shared
+_ONE_POSITION: dict[int, bytes] = {}  # position -> the encoded value of a word occurring once, there
+
+# A field's terms: term -> (document numbers, value bytes), in document order. Two appends per posting:
+# the frequency is read back from the value and the field length from the document when writing.
+Terms = dict[str | bytes, tuple[array, list[bytes]]]
+
+
+class SegmentBuilder:
+    """Postings, lengths, stored values and columns of one new segment, written on `finish()`."""
+
+    def __init__(self, folder: Path, schema: Schema):
+        self.schema = schema
+        self.storage = FileStorage(str(folder))
+        self.codec = default_codec()
+        self.segment = self.codec.new_segment(self.storage, INDEX_NAME)
+        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        indexed = [name for name in schema.names() if schema[name].indexed]
+        self.terms: dict[str, Terms] = {name: {} for name in indexed}
+        # Per scorable field, each document's length as the length column keeps it (one byte), which is
+        # what Whoosh's writer hands the postings writer.
+        self.lengths: dict[str, array] = {name: array("I") for name in indexed if schema[name].scorable}
+        self.docnum = 0
+        self._index = {name: self._analysis_of(name) for name in indexed}
+
+    def _analysis_of(self, name: str) -> Callable[[object, int, Terms], int]:
+        """How a field's value becomes postings (added to its terms), as Whoosh's analysis would make
+        them; returns the field's length in that document."""
+        field = self.schema[name]
+        if name in TEXT_PARTS:
+            return lambda value, docnum, terms: _add_positions(value.split(), docnum, terms)
+        if name == "spell":
+            return lambda value, docnum, terms: _add_frequencies(_folded_words(value), docnum, terms)
+        if isinstance(field, KEYWORD) and isinstance(field.format, formats.Frequency):
+            # CommaSeparatedTokenizer: each non-empty run between commas, stripped
+            return lambda value, docnum, terms: _add_frequencies(
+                [w.strip() for w in value.split(",") if w], docnum, terms)
+        if type(field) is ID and isinstance(field.format, formats.Existence):
+            return _add_whole
+
+        def whoosh_index(value, docnum: int, terms: Terms) -> int:  # anything else: Whoosh's own analysis
+            length = 0
+            for term, freq, _weight, vbytes in field.index(value):
+                _add(terms, term, docnum, vbytes)
+                length += freq
+            return length
+        return whoosh_index
+
+    def add(self, doc: dict) -> None:
+        docnum, schema, perdoc = self.docnum, self.schema, self.perdoc
+        perdoc.start_doc(docnum)
+        for lengths in self.lengths.values():
+            lengths.append(0)
+        for name in sorted(doc):
+            value = doc[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                length = self._index[name](value, docnum, self.terms[name])
+                if field.scorable:
+                    self.lengths[name][docnum] = byte_to_length(length_to_byte(length)) if length else 0
+                else:
+                    length = 0
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def finish(self):
+        """Write the postings and close the segment's files; returns the segment for the index's TOC."""
+        self.perdoc.close()
+        writer = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(self.terms):
+            terms = self.terms.pop(name)
+            if not terms:
+                continue
+            field = self.schema[name]
+            writer.start_field(name, field)
+            encoded = sorted((t if isinstance(t, bytes) else t.encode("utf-8"), p) for t, p in terms.items())
+            del terms
+            postings = _Postings(field.format, self.lengths.get(name))
+            for btext, (docnums, values) in encoded:
+                writer.start_term(btext)
+                postings.fill_blocks(writer._postwriter, docnums, values)
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        self.segment.set_doc_count(self.docnum)
+        return self.segment
+
+
+def _add(terms: Terms, term, docnum: int, value: bytes) -> None:
+    found = terms.get(term)
+    if found is None:
+        found = terms[term] = (array("I"), [])
+    found[0].append(docnum)
+    found[1].append(value)
+
+
+def _add_whole(value: str, docnum: int, terms: Terms) -> int:
+    """An ID field: the whole value is the one term."""
+    _add(terms, value, docnum, b"")
+    return 1
+
+
+def _add_positions(words: list[str], docnum: int, terms: Terms) -> int:
+    # Where each word first occurs, and how often the repeated ones occur, in C (dict, zip, Counter):
+    # a Python loop over every word was the slowest part of a rebuild.
+    n = len(words)
+    first = dict(zip(reversed(words), range(n - 1, -1, -1), strict=True))
+    repeated = {w: c for w, c in Counter(words).items() if c > 1} if len(first) < n else {}
+    encode, single = _POSITIONS.encode, _ONE_POSITION
+    for word, pos in first.items():
+        count = repeated.get(word)
+        if count is None:  # most postings: one occurrence, its encoding shared by every such posting
+            value = single.get(pos)
+            if value is None:
+                value = single[pos] = encode([pos])
+        else:
+            poses = [pos]
+            for _ in range(count - 1):
+                poses.append(words.index(word, poses[-1] + 1))
+            value = encode(poses)
+        found = terms.get(word)  # _add, inlined: this runs for most postings
+        if found is None:
+            found = terms[word] = (array("I"), [])
+        found[0].append(docnum)
+        found[1].append(value)
+    return n
+
+
+def _add_frequencies(words: list[str], docnum: int, terms: Terms) -> int:
+    counts: dict[str, int] = {}
+    for word in words:
+        counts[word] = counts.get(word, 0) + 1
+    for word, n in counts.items():
+        _add(terms, word, docnum, _PACKED[n] if n < 64 else pack_uint(n))
+    return len(words)
+
+
+def _folded_words(text: str) -> list[str]:
+    """The spell field's analysis (schema.plain_analyzer): words, lowercased and accent-folded."""
+    out = []
+    for word in WORD.findall(text):
+        folded = _FOLDED.get(word)
+        if folded is None:
+            if len(_FOLDED) > 500_000:
+                _FOLDED.clear()
+            folded = _FOLDED[word] = word.lower().translate(accent_map)
+        out.append(folded)
+    return out
+
+
+class _Postings:
+    """Fills W3PostingsWriter's blocks a whole block at a time, with what its add_posting would buffer
+    (the field writer's finish_term writes the last block)."""
+
+    def __init__(self, fmt: formats.Format, lengths: array | None):
+        self.boost = fmt.field_boost
+        self.decode_frequency = fmt.decode_frequency
+        self.frequency_of: dict[bytes, int] = {}
+        self.lengths = lengths
+
+    def frequencies(self, values: list[bytes]) -> list[int]:
+        known, decode = self.frequency_of, self.decode_frequency
+        out = []
+        for value in values:
+            freq = known.get(value)
+            if freq is None:
+                freq = decode(value)
+                if len(known) < 100_000:
+                    known[value] = freq
+            out.append(freq)
+        return out
+
+    def fill_blocks(self, postwriter, docnums: array, values: list[bytes]) -> None:
+        limit, boost, lengths = postwriter._blocklimit, self.boost, self.lengths
+        freqs = self.frequencies(values)
+        for start in range(0, len(docnums), limit):
+            if start:
+                postwriter._write_block()
+            stop = start + limit
+            ids = docnums[start:stop]
+            postwriter._ids = ids
+            weights = [f * boost for f in freqs[start:stop]]  # a posting's weight: frequency times boost
+            postwriter._weights = array("f", weights)
+            postwriter._maxweight = max(0, max(weights))
+            postwriter._values = [v for v in values[start:stop] if v]
+            sizes = [lengths[d] for d in ids if lengths[d]] if lengths is not None else []
+            postwriter._minlength = min(sizes) if sizes else None
+            postwriter._maxlength = max(sizes, default=0)
+
+
+# -- a rebuild: segments written by one process, or several in parallel ---------------------------------
+class BuildFailed(Exception):
+    """A process writing part of the index failed; the message says which and why."""
+
+
+def write_index(folder: Path, db: Database, ids: list[str], procs: int = 1,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Write a complete index of the published entries among `ids` into the empty folder `folder`.
+
+    With procs > 1 the ids are split into that many runs, each written as its own segment by its own
+    process (spawned, so a server's threads and connections are never forked). Returns the entries
+    written.
+    """
+    progress = progress or (lambda n: None)
+    schema = build_schema()
+    if procs <= 1 or len(ids) < 2 * procs:
+        segments = [_write_segment(folder, schema, db, ids, progress)]
+    else:
+        segments = _in_parallel(folder, db.settings, ids, procs, progress)
+    segments = [segment for segment in segments if segment.doc_count_all()]
+    storage = FileStorage(str(folder))
+    TOC(schema, segments, 0).write(storage, INDEX_NAME)
+    shutil.rmtree(folder / f"{INDEX_NAME}.tmp", ignore_errors=True)  # the per-document writers' scratch
+    return sum(segment.doc_count_all() for segment in segments)
+
+
+def _write_segment(folder: Path, schema: Schema, db: Database, ids: list[str], progress) -> object:
+    # Millions of small postings objects and no reference cycles: the cyclic collector would only walk
+    # them again and again (that more than doubled a 100,000-entry build).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = SegmentBuilder(folder, schema)
+        for docs in published_documents(db, ids):
+            for doc in docs:
+                builder.add(doc)
+            progress(len(docs))
+        return builder.finish()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _in_parallel(folder: Path, settings: Settings, ids: list[str], procs: int, progress) -> list:
+    """Each run of ids written by a worker process (`python -m migration_kb.search.bulk`), which reports
+    its progress as lines on stdout and leaves its segment, pickled, beside the index files."""
+    size = -(-len(ids) // procs)
+    env = {**os.environ, "MIGRATION_KB_DATABASE_URL": settings.database_url}  # not argv: it may hold a password
+    workers: dict[int, tuple[subprocess.Popen, Path]] = {}
+    try:
+        for n, start in enumerate(range(0, len(ids), size)):
+            part = folder / f"part-{n}"
+            part.with_suffix(".ids").write_text("\n".join(ids[start:start + size]))
+            with part.with_suffix(".log").open("wb") as log:
+                proc = subprocess.Popen([sys.executable, "-m", __name__, str(settings.instance), str(part)],
+                                        stdout=subprocess.PIPE, stderr=log, env=env)
+            workers[proc.stdout.fileno()] = (proc, part)
+        _follow(workers, progress)
+        segments = [pickle.loads(part.with_suffix(".segment").read_bytes()) for _, part in workers.values()]
+    finally:
+        for proc, part in workers.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            for suffix in (".ids", ".log", ".segment"):
+                part.with_suffix(suffix).unlink(missing_ok=True)
+    return segments
+
+
+def _follow(workers: dict[int, tuple[subprocess.Popen, Path]], progress) -> None:
+    """Pass on the workers' progress until each has finished; a failure raises with its last words."""
+    with selectors.DefaultSelector() as selector:
+        for fd, (proc, _part) in workers.items():
+            selector.register(proc.stdout, selectors.EVENT_READ, fd)
+        open_pipes = len(workers)
+        while open_pipes:
+            for key, _ in selector.select():
+                proc, part = workers[key.data]
+                line = proc.stdout.readline()
+                if line:
+                    progress(int(line))
+                    continue
+                selector.unregister(proc.stdout)
+                open_pipes -= 1
+                if proc.wait() != 0:
+                    tail = part.with_suffix(".log").read_text(errors="replace").strip().splitlines()[-1:]
+                    raise BuildFailed(f"the process writing {part.name} of the index failed"
+                                      + (f": {tail[0]}" if tail else f" (exit status {proc.returncode})"))
+
+
+def _worker(instance: str, part: str) -> int:
+    """In a worker process: write the segment of the ids listed in `part`.ids. Returns the exit status."""
+    part_path = Path(part)
+    db = Database(Settings.load(instance))
+    try:
+        ids = [i for i in part_path.with_suffix(".ids").read_text().split("\n") if i]
+        segment = _write_segment(part_path.parent, build_schema(), db, ids, lambda n: print(n, flush=True))
+        tmp = part_path.with_suffix(".segment.tmp")
+        tmp.write_bytes(pickle.dumps(segment))
+        os.replace(tmp, part_path.with_suffix(".segment"))
+        return 0
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"{exc.__class__.__name__}: {exc}".splitlines()[0], file=sys.stderr)  # the line the parent reports
+        return 1
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(_worker(*sys.argv[1:3]))
