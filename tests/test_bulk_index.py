@@ -7,6 +7,7 @@ from whoosh.index import TOC
 
 from migration_kb.config import Settings
 from migration_kb.db import Database, open_database
+from migration_kb.search import bulk
 from migration_kb.search.bulk import BuildFailed, SegmentBuilder, write_index
 from migration_kb.search.indexer import SearchIndex
 from migration_kb.search.query import Searcher, SearchRequest
@@ -107,6 +108,20 @@ def test_two_processes_index_the_same_as_one(kb_instance, kb_db, tmp_path):
             assert first.facets == second.facets
         finally:
             a.close(), b.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_large_rebuild_is_written_in_bounded_segments(kb_db, tmp_path, monkeypatch, procs):
+    monkeypatch.setattr(bulk, "SEGMENT_ENTRIES", 12)  # the kb's 49 entries: five runs, two workers at a time
+    index = SearchIndex(tmp_path / "index")
+    assert index.rebuild(kb_db, procs=procs) == len(published_ids(kb_db))
+    assert len(list(index.current_dir().glob("*.trm"))) == 5
+    searcher = Searcher(index)
+    try:
+        assert searcher.search(SearchRequest(q="trata de personas")).total > 0
+        assert searcher.search(SearchRequest(q="")).total == len(published_ids(kb_db))
+    finally:
+        searcher.close()
 
 
 def test_a_failing_worker_fails_the_build_and_says_why(kb_db, tmp_path):

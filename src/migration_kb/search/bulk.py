@@ -237,6 +237,9 @@ class _Postings:
 
 
 # -- a rebuild: segments written by one process, or several in parallel ---------------------------------
+SEGMENT_ENTRIES = 50_000  # entries per segment written at once: about 500 MB of postings in memory
+
+
 class BuildFailed(Exception):
     """A process writing part of the index failed; the message says which and why."""
 
@@ -245,16 +248,18 @@ def write_index(folder: Path, db: Database, ids: list[str], procs: int = 1,
                 progress: Callable[[int], None] | None = None) -> int:
     """Write a complete index of the published entries among `ids` into the empty folder `folder`.
 
-    With procs > 1 the ids are split into that many runs, each written as its own segment by its own
-    process (spawned, so a server's threads and connections are never forked). Returns the entries
-    written.
+    The ids are cut into runs of at most SEGMENT_ENTRIES (a run's postings are held in memory until
+    written), each written as a segment. With procs > 1, by that many worker processes at a time
+    (new processes, so a server's threads and connections are never forked). Returns the entries written.
     """
     progress = progress or (lambda n: None)
     schema = build_schema()
-    if procs <= 1 or len(ids) < 2 * procs:
-        segments = [_write_segment(folder, schema, db, ids, progress)]
+    size = max(1, min(SEGMENT_ENTRIES, -(-len(ids) // max(procs, 1))))
+    runs = [ids[start:start + size] for start in range(0, len(ids), size)] or [[]]
+    if procs <= 1 or len(runs) == 1:
+        segments = [_write_segment(folder, schema, db, run, progress) for run in runs]
     else:
-        segments = _in_parallel(folder, db.settings, ids, procs, progress)
+        segments = _in_workers(folder, db.settings, runs, procs, progress)
     segments = [segment for segment in segments if segment.doc_count_all()]
     storage = FileStorage(str(folder))
     TOC(schema, segments, 0).write(storage, INDEX_NAME)
@@ -279,52 +284,61 @@ def _write_segment(folder: Path, schema: Schema, db: Database, ids: list[str], p
             gc.enable()
 
 
-def _in_parallel(folder: Path, settings: Settings, ids: list[str], procs: int, progress) -> list:
-    """Each run of ids written by a worker process (`python -m migration_kb.search.bulk`), which reports
-    its progress as lines on stdout and leaves its segment, pickled, beside the index files."""
-    size = -(-len(ids) // procs)
-    env = {**os.environ, "MIGRATION_KB_DATABASE_URL": settings.database_url}  # not argv: it may hold a password
-    workers: dict[int, tuple[subprocess.Popen, Path]] = {}
+class _Worker:
+    """One run written by `python -m migration_kb.search.bulk`: it reads the run's ids from part-N.ids,
+    prints its progress on stdout and leaves its segment, pickled, in part-N.segment."""
+
+    def __init__(self, folder: Path, n: int, ids: list[str], settings: Settings):
+        self.part = folder / f"part-{n}"
+        self.file("ids").write_text("\n".join(ids))
+        env = {**os.environ, "MIGRATION_KB_DATABASE_URL": settings.database_url}  # not argv: it may hold a password
+        with self.file("log").open("wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(settings.instance), str(self.part)],
+                                         stdout=subprocess.PIPE, stderr=log, env=env)
+
+    def file(self, kind: str) -> Path:
+        return self.part.with_suffix(f".{kind}")
+
+    def result(self):
+        """The segment, once the process has ended; raises BuildFailed with its last words if it failed."""
+        if self.proc.wait() != 0:
+            tail = self.file("log").read_text(errors="replace").strip().splitlines()[-1:]
+            raise BuildFailed(f"the process writing {self.part.name} of the index failed"
+                              + (f": {tail[0]}" if tail else f" (exit status {self.proc.returncode})"))
+        return pickle.loads(self.file("segment").read_bytes())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        for kind in ("ids", "log", "segment"):
+            self.file(kind).unlink(missing_ok=True)
+
+
+def _in_workers(folder: Path, settings: Settings, runs: list[list[str]], procs: int, progress) -> list:
+    """Write each run in a worker process, `procs` at a time, passing their progress on."""
+    pending = list(enumerate(runs))
+    segments, started = {}, []
     try:
-        for n, start in enumerate(range(0, len(ids), size)):
-            part = folder / f"part-{n}"
-            part.with_suffix(".ids").write_text("\n".join(ids[start:start + size]))
-            with part.with_suffix(".log").open("wb") as log:
-                proc = subprocess.Popen([sys.executable, "-m", __name__, str(settings.instance), str(part)],
-                                        stdout=subprocess.PIPE, stderr=log, env=env)
-            workers[proc.stdout.fileno()] = (proc, part)
-        _follow(workers, progress)
-        segments = [pickle.loads(part.with_suffix(".segment").read_bytes()) for _, part in workers.values()]
+        with selectors.DefaultSelector() as selector:
+            while pending or selector.get_map():
+                while pending and len(selector.get_map()) < procs:
+                    worker = _Worker(folder, *pending.pop(0), settings)
+                    started.append(worker)
+                    selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
+                for key, _ in selector.select():
+                    worker = key.data
+                    line = worker.proc.stdout.readline()
+                    if line:
+                        progress(int(line))
+                    else:  # the worker closed its output: it has ended
+                        selector.unregister(worker.proc.stdout)
+                        segments[worker.part.name] = worker.result()
     finally:
-        for proc, part in workers.values():
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            for suffix in (".ids", ".log", ".segment"):
-                part.with_suffix(suffix).unlink(missing_ok=True)
-    return segments
-
-
-def _follow(workers: dict[int, tuple[subprocess.Popen, Path]], progress) -> None:
-    """Pass on the workers' progress until each has finished; a failure raises with its last words."""
-    with selectors.DefaultSelector() as selector:
-        for fd, (proc, _part) in workers.items():
-            selector.register(proc.stdout, selectors.EVENT_READ, fd)
-        open_pipes = len(workers)
-        while open_pipes:
-            for key, _ in selector.select():
-                proc, part = workers[key.data]
-                line = proc.stdout.readline()
-                if line:
-                    progress(int(line))
-                    continue
-                selector.unregister(proc.stdout)
-                open_pipes -= 1
-                if proc.wait() != 0:
-                    tail = part.with_suffix(".log").read_text(errors="replace").strip().splitlines()[-1:]
-                    raise BuildFailed(f"the process writing {part.name} of the index failed"
-                                      + (f": {tail[0]}" if tail else f" (exit status {proc.returncode})"))
+        for worker in started:
+            worker.close()
+    return [segments[worker.part.name] for worker in started]  # in the order of the ids, as one process would
 
 
 def _worker(instance: str, part: str) -> int:
