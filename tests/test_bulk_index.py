@@ -1,5 +1,12 @@
 """A rebuild writes segments itself (search/bulk.py): they must read exactly like Whoosh's own writer's."""
 
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -138,3 +145,34 @@ def test_a_failing_worker_fails_the_build_and_says_why(kb_db, tmp_path):
 def test_fast_stemming_matches_the_analyzer(text):
     for lang in ("en", "es", "pt", "fr"):
         assert stems(text, lang) == " ".join(t.text for t in analyzer(lang)(text))
+
+
+def test_a_worker_does_not_outlive_the_rebuild_that_started_it(kb_instance, tmp_path):
+    # The worker blocks reading its ids from a FIFO nobody writes to; then its parent is killed -9.
+    part = tmp_path / "part-0"
+    os.mkfifo(part.with_suffix(".ids"))
+    parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, subprocess, sys, time
+        worker = subprocess.Popen([sys.executable, "-m", "migration_kb.search.bulk", {str(kb_instance.instance)!r},
+                                   {str(part)!r}, str(os.getpid())])
+        print(worker.pid, flush=True)
+        time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    time.sleep(1.5)  # the worker is started and waiting for its ids
+    assert alive(worker)
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(worker)
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended; only its exit status waits to be collected

@@ -11,11 +11,14 @@ from the same documents.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import os
 import pickle
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import traceback
@@ -237,6 +240,7 @@ class _Postings:
 
 
 # -- a rebuild: segments written by one process, or several in parallel ---------------------------------
+PR_SET_PDEATHSIG = 1  # prctl(2)
 SEGMENT_ENTRIES = 50_000  # entries per segment written at once: about 500 MB of postings in memory
 
 
@@ -293,8 +297,9 @@ class _Worker:
         self.file("ids").write_text("\n".join(ids))
         env = {**os.environ, "MIGRATION_KB_DATABASE_URL": settings.database_url}  # not argv: it may hold a password
         with self.file("log").open("wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(settings.instance), str(self.part)],
-                                         stdout=subprocess.PIPE, stderr=log, env=env)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(settings.instance), str(self.part), str(os.getpid())],
+                stdout=subprocess.PIPE, stderr=log, env=env)
 
     def file(self, kind: str) -> Path:
         return self.part.with_suffix(f".{kind}")
@@ -341,8 +346,9 @@ def _in_workers(folder: Path, settings: Settings, runs: list[list[str]], procs: 
     return [segments[worker.part.name] for worker in started]  # in the order of the ids, as one process would
 
 
-def _worker(instance: str, part: str) -> int:
+def _worker(instance: str, part: str, parent: str) -> int:
     """In a worker process: write the segment of the ids listed in `part`.ids. Returns the exit status."""
+    _die_with(int(parent))
     part_path = Path(part)
     db = Database(Settings.load(instance))
     try:
@@ -360,5 +366,14 @@ def _worker(instance: str, part: str) -> int:
         db.dispose()
 
 
+def _die_with(parent: int) -> None:
+    """A worker must not outlive the rebuild that started it (say, a server killed mid-rebuild): Linux
+    kills it when its parent dies; and if the parent died before that was asked, it stops now."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    sys.exit(_worker(*sys.argv[1:3]))
+    sys.exit(_worker(*sys.argv[1:4]))
