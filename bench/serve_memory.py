@@ -12,6 +12,9 @@ in this order and one request at a time:
 3. `entries` entry pages (`/entries/<id>`), ids taken from the results of phase 1;
 4. a few browse pages: two themes, two blocs, two countries and the coverage map.
 
+Pages cycle through the four UI languages (`lang=`), as visitors do: each one loads its catalogue and
+its locale data once.
+
 It reads VmRSS, VmHWM (the kernel's peak resident set), RssAnon and RssFile from /proc/<pid>/status once
 the server answers and after each phase, prints one line per reading, and stops the server. Nothing but
 127.0.0.1 is contacted; every request has a timeout and the whole run a deadline.
@@ -37,6 +40,7 @@ from search_bench import WordPool, free_port, make_queries, wait_http  # noqa: E
 
 from migration_kb.taxonomy import load as load_taxonomy  # noqa: E402
 
+UI_LANGUAGES = ("en", "es", "pt", "fr")
 TARGET_MB = 150.0  # the target for the serving process at 100,000 entries
 FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
 REQUEST_TIMEOUT = 120.0
@@ -89,15 +93,21 @@ def page_paths(rng: random.Random, queries: list[str], count: int) -> list[str]:
             params.append(("sort", sort))
         if i % 6 == 5:
             params.append(("page", str(rng.randint(2, 5))))
+        params.append(("lang", UI_LANGUAGES[i % len(UI_LANGUAGES)]))
         paths.append("/?" + urllib.parse.urlencode(params))
     return paths
 
 
 def browse_paths(rng: random.Random) -> list[str]:
     tax = load_taxonomy()
-    return ([f"/themes/{t}" for t in rng.sample(sorted(tax.themes), 2)]
-            + [f"/blocs/{b}" for b in rng.sample(sorted(tax.blocs), 2)]
-            + [f"/countries/{c}" for c in rng.sample(sorted(tax.countries), 2)] + ["/coverage"])
+    paths = ([f"/themes/{t}" for t in rng.sample(sorted(tax.themes), 2)]
+             + [f"/blocs/{b}" for b in rng.sample(sorted(tax.blocs), 2)]
+             + [f"/countries/{c}" for c in rng.sample(sorted(tax.countries), 2)] + ["/coverage"])
+    return [with_lang(path, i) for i, path in enumerate(paths)]
+
+
+def with_lang(path: str, i: int) -> str:
+    return f"{path}{'&' if '?' in path else '?'}lang={UI_LANGUAGES[i % len(UI_LANGUAGES)]}"
 
 
 def run(args) -> list[tuple[str, int, float, dict[str, float]]]:
@@ -129,7 +139,7 @@ def run(args) -> list[tuple[str, int, float, dict[str, float]]]:
         ids = list(dict.fromkeys(r["id"] for b in bodies for r in json.loads(b)["results"]))
         phase("HTML search pages", page_paths(rng, queries, args.pages))
         picks = ids[:: max(1, len(ids) // args.entries)][:args.entries]
-        phase("entry pages", [f"/entries/{urllib.parse.quote(i)}" for i in picks])
+        phase("entry pages", [with_lang(f"/entries/{urllib.parse.quote(e)}", i) for i, e in enumerate(picks)])
         phase("browse pages", browse_paths(rng))
     finally:
         proc.terminate()

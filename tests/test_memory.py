@@ -41,3 +41,29 @@ def test_malloc_arenas_setting(monkeypatch, caplog):
     assert "MIGRATION_KB_MALLOC_ARENAS: 'many' is not a whole number" in caplog.text
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
     assert malloc.arenas_wanted() is None  # glibc read it at start: left alone
+
+
+def test_related_practices_are_those_sharing_the_most_specific_tags(app):
+    """The numpy scorer gives the entry page's related practices in the order of Whoosh's own BM25F."""
+    import json
+
+    from whoosh.query import Or, Term
+
+    searcher = app.extensions["migration_kb"].searcher
+    searcher._current()
+    whoosh = searcher._searcher
+    weights = {"topics": ("topic", 3.0), "target_groups": ("target_group", 1.5), "countries": ("country", 1.5),
+               "themes": ("theme", 1.0), "blocs": ("bloc", 1.0)}
+    checked = 0
+    for docnum in whoosh.reader().all_doc_ids():
+        stored = whoosh.stored_fields(docnum)
+        d = json.loads(stored["display"])
+        clauses = [Term(name, value, boost=w) for key, (name, w) in weights.items() for value in d.get(key, [])]
+        expected = [(whoosh.stored_fields(n)["id"], score) for score, n in whoosh.search(Or(clauses), limit=None).top_n
+                    if n != docnum][:5]
+        related = searcher.related(stored["id"])
+        assert stored["id"] not in [h.id for h in related]
+        assert [h.id for h in related] == [i for i, _ in expected], stored["id"]
+        assert [round(h.score, 3) for h in related] == [round(s, 3) for _, s in expected]
+        checked += 1
+    assert checked > 20
