@@ -4,6 +4,9 @@ import logging
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 from migration_kb.db import script_head
 from migration_kb.web import malloc
 
@@ -67,3 +70,70 @@ def test_related_practices_are_those_sharing_the_most_specific_tags(app):
         assert [round(h.score, 3) for h in related] == [round(s, 3) for _, s in expected]
         checked += 1
     assert checked > 20
+
+
+def test_facet_counts_filters_and_years_stay_right_across_segments(db, settings):
+    """Facets are kept compact (bitmaps or document lists, per segment, merged after each commit): the counts a
+    visitor sees are still those of the entries themselves, after a rebuild and after later saves."""
+    from migration_kb.records import validate_entry
+    from migration_kb.search.indexer import SearchIndex
+    from migration_kb.search.query import Searcher, SearchRequest
+    from migration_kb.store import save_entry
+    from migration_kb.taxonomy import load
+
+    tax = load()
+    themes, countries = sorted(tax.themes), sorted(tax.countries)[:12]
+    entries = {}
+
+    def save(start: int, count: int) -> None:
+        with db.session() as s:
+            for i in range(start, start + count):
+                entry = validate_entry({
+                    "id": f"facet-{i:03d}", "title": f"Practice {i}", "summary": f"About practice {i}.",
+                    "language": ("en", "es", "pt", "fr")[i % 4], "themes": [themes[i % len(themes)]],
+                    "countries": sorted({countries[i % 12], countries[(i * 7) % 12]}),
+                    "year_start": 1985 + i % 40, "year_end": None if i % 3 else 1990 + i % 40,
+                    "sources": [{"title": "Law", "publisher": "State"}], "body": "text " * 5})
+                save_entry(s, entry, state="published")
+                entries[entry.id] = entry
+
+    index = SearchIndex(settings.index_dir)
+    save(0, 60)
+    index.rebuild(db)
+    save(60, 25)  # new segments
+    index.catch_up(db)
+    save(10, 5)  # changed entries: deleted documents in the old segment
+    index.catch_up(db)
+    searcher = Searcher(index)
+    try:
+        result = searcher.search(SearchRequest(per_page=1))
+        assert result.total == len(entries) == 85
+        for facet, key in (("country", "countries"), ("theme", "themes"), ("language", "language")):
+            expected = {}
+            for e in entries.values():
+                for value in ([getattr(e, key)] if isinstance(getattr(e, key), str) else getattr(e, key)):
+                    expected[value] = expected.get(value, 0) + 1
+            assert result.facets[facet] == dict(sorted(expected.items(), key=lambda kv: (-kv[1], kv[0])))
+        picked = searcher.search(SearchRequest(filters={"country": [countries[3]], "language": ["es"]},
+                                               year_from=2000, year_to=2005, per_page=100))
+        assert sorted(h.id for h in picked.hits) == sorted(
+            e.id for e in entries.values() if countries[3] in e.countries and e.language == "es"
+            and e.year_start <= 2005 and (e.year_end or 9999) >= 2000)
+    finally:
+        searcher.close()
+
+
+@pytest.mark.parametrize("per_value", [3, 3000])  # few documents per value: lists; many: bitmaps
+def test_both_ways_of_keeping_a_facet_count_the_same(per_value):
+    from migration_kb.search.query import FacetDocs
+
+    rng = np.random.default_rng(per_value)
+    size, names = 10_001, [f"v{i}" for i in range(9)]
+    parts = [np.sort(rng.choice(size, per_value, replace=False)).astype(np.int32) for _ in names]
+    facet = FacetDocs.of(names, size, parts)
+    assert (facet.bits is not None) == (per_value == 3000)
+    mask = rng.random(size) < 0.3
+    assert facet.count(mask).tolist() == [int(mask[p].sum()) for p in parts]
+    for i, part in enumerate(parts):
+        assert facet.docs_of(i).tolist() == part.tolist()
+        assert np.flatnonzero(facet.mask_of(i)).tolist() == part.tolist()

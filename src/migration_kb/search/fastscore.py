@@ -17,10 +17,11 @@ import numpy as np
 from whoosh.query import Or, Query, Term
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
-# Decoded postings kept in memory, least recently used dropped first. A posting takes 5 bytes (an int32
-# document number, a uint8 term frequency): 10 MB hold about two million, the postings of the few hundred
-# words that most queries share. Reading a common word's postings again costs ~10-20 ms; see docs/search.md.
-CACHE_BYTES = 10 * 2**20
+# Postings kept in memory, least recently used dropped first. A posting takes about 3 bytes (the gap to the
+# previous document number as uint16, the term frequency as uint8): 6 MB hold about two million, the
+# postings of the few hundred words that most queries share. Reading a common word's postings again from
+# the index costs ~10-20 ms; see docs/search.md (Memory).
+CACHE_BYTES = 6 * 2**20
 
 
 def compact(values: np.ndarray) -> np.ndarray:
@@ -29,6 +30,19 @@ def compact(values: np.ndarray) -> np.ndarray:
         return values.astype(np.float32)
     top = values.max()
     return values.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.float32)
+
+
+def pack_ids(ids: np.ndarray) -> np.ndarray:
+    """Ascending document numbers as uint16 gaps when every gap fits, else as they are (int32)."""
+    if len(ids):
+        gaps = np.diff(ids, prepend=0)
+        if gaps.max() < 2**16:
+            return gaps.astype(np.uint16)
+    return ids
+
+
+def unpack_ids(stored: np.ndarray) -> np.ndarray:
+    return np.cumsum(stored, dtype=np.int32) if stored.dtype == np.uint16 else stored
 
 
 class SegmentCache:
@@ -58,25 +72,26 @@ class SegmentCache:
         return found
 
     def segment_postings(self, seg_id: str, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers as int32, term frequencies) of one term in one segment."""
         key = (seg_id, field, text)
         with self.lock:
             found = self.postings.get(key)
             if found is not None:
                 self.postings.move_to_end(key)
-                return found
+                return unpack_ids(found[0]), found[1]
         ids, weights = _read_postings(leaf, field, text)
-        found = (ids, compact(weights))
-        nbytes = _nbytes(found)
-        if nbytes > self.budget:
-            return found
-        with self.lock:
-            if key not in self.postings:
-                self.postings[key] = found
-                self.size += nbytes
-            while self.size > self.budget:
-                _, dropped = self.postings.popitem(last=False)
-                self.size -= _nbytes(dropped)
-        return found
+        weights = compact(weights)
+        stored = (pack_ids(ids), weights)
+        nbytes = _nbytes(stored)
+        if nbytes <= self.budget:
+            with self.lock:
+                if key not in self.postings:
+                    self.postings[key] = stored
+                    self.size += nbytes
+                while self.size > self.budget:
+                    _, dropped = self.postings.popitem(last=False)
+                    self.size -= _nbytes(dropped)
+        return ids, weights
 
     def forget(self, live_segments: set[str]) -> None:
         """Drop what belongs to segments a merge removed."""

@@ -319,27 +319,63 @@ MASKS_KEPT = 16  # filter masks kept for reuse (one byte per document each)
 
 @dataclass
 class FacetDocs:
-    """Which documents carry each value of one facet: the documents of value i are
-    docs[starts[i]:starts[i + 1]] (ascending), names[i] is the value."""
+    """Which documents carry each value of one facet (names[i] is value i), kept the smaller of two ways:
+    a bitmap per value (one bit per document: for values that many documents carry, e.g. languages), or
+    the ascending documents of every value one after the other (value i: docs[starts[i]:starts[i + 1]])."""
 
-    docs: np.ndarray  # int32
-    starts: np.ndarray  # int64, len(names) + 1
     names: list[str]
+    size: int  # documents
+    bits: np.ndarray | None = None  # uint8, one row of ceil(size / 8) bytes per value
+    docs: np.ndarray | None = None  # int32
+    starts: np.ndarray | None = None  # int64, len(names) + 1
 
     @classmethod
     def read(cls, reader, name: str) -> FacetDocs:
         names = list(reader.field_terms(name)) if name in set(reader.indexed_field_names()) else []
         parts = [np.fromiter(reader.postings(name, value).all_ids(), dtype=np.int32) for value in names]
-        return cls.of(parts, names)
+        return cls.of(names, reader.doc_count_all(), parts)
 
     @classmethod
-    def of(cls, parts: list[np.ndarray], names: list[str]) -> FacetDocs:
+    def of(cls, names: list[str], size: int, parts: list[np.ndarray]) -> FacetDocs:
+        """From each value's documents (ascending int32)."""
+        row_bytes = (size + 7) // 8
+        if len(names) * row_bytes < 4 * sum(len(p) for p in parts):
+            bits = np.zeros((len(names), row_bytes), dtype=np.uint8)
+            row = np.zeros(size, dtype=bool)
+            for i, part in enumerate(parts):
+                row[:] = False
+                row[part] = True
+                bits[i] = np.packbits(row)
+            return cls(names, size, bits=bits)
         starts = np.zeros(len(parts) + 1, dtype=np.int64)
         np.cumsum([len(p) for p in parts], out=starts[1:])
-        return cls(np.concatenate(parts) if parts else np.empty(0, np.int32), starts, names)
+        return cls(names, size, docs=np.concatenate(parts) if parts else np.empty(0, np.int32), starts=starts)
 
-    def of_value(self, i: int) -> np.ndarray:
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.bits, self.docs, self.starts) if a is not None)
+
+    def docs_of(self, i: int) -> np.ndarray:
+        """The documents of value i (ascending int32)."""
+        if self.bits is not None:
+            return np.flatnonzero(np.unpackbits(self.bits[i], count=self.size)).astype(np.int32)
         return self.docs[self.starts[i]:self.starts[i + 1]]
+
+    def mask_of(self, i: int) -> np.ndarray:
+        """The documents of value i as a boolean mask."""
+        if self.bits is not None:
+            return np.unpackbits(self.bits[i], count=self.size).view(bool)
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.docs_of(i)] = True
+        return mask
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """How many of the masked documents carry each value."""
+        if self.bits is not None:
+            return np.bitwise_count(self.bits & np.packbits(mask)).sum(axis=1, dtype=np.int64)
+        running = np.zeros(len(self.docs) + 1, dtype=np.int32)
+        np.cumsum(mask[self.docs], out=running[1:])
+        return running[self.starts[1:]] - running[self.starts[:-1]]
 
 
 class _SegmentFacets:
@@ -383,9 +419,9 @@ class Facets:
             local = [(part.values[name], {v: i for i, v in enumerate(part.values[name].names)}, offset)
                      for part, offset in parts]
             names = sorted({v for _, index, _ in local for v in index})
-            merged = [np.concatenate([values.of_value(index[v]) + offset for values, index, offset in local
+            merged = [np.concatenate([values.docs_of(index[v]) + offset for values, index, offset in local
                                       if v in index]).astype(np.int32) for v in names]
-            self.values[name] = FacetDocs.of(merged, names)
+            self.values[name] = FacetDocs.of(names, self.size, merged)
         self.start, self.end = (
             (parts[0][0].years[name] if len(parts) == 1 else
              np.concatenate([part.years[name] for part, _ in parts]) if parts else np.zeros(0, np.int16))
@@ -414,10 +450,8 @@ class Facets:
 
         def make() -> np.ndarray:
             values = self.values[facet]
-            mask = np.zeros(self.size, dtype=bool)
-            if value in values.names:
-                mask[values.of_value(values.names.index(value))] = True
-            return mask
+            return values.mask_of(values.names.index(value)) if value in values.names else \
+                np.zeros(self.size, dtype=bool)
 
         return self._cached((facet, value), make)
 
@@ -437,9 +471,7 @@ class Facets:
     def count(self, facet: str, mask: np.ndarray) -> dict[str, int]:
         """How many of the masked documents carry each value of the facet, most frequent first."""
         values = self.values[facet]
-        running = np.zeros(len(values.docs) + 1, dtype=np.int32)
-        np.cumsum(mask[values.docs], out=running[1:])
-        counts = running[values.starts[1:]] - running[values.starts[:-1]]
+        counts = values.count(mask)
         order = np.lexsort((np.arange(len(values.names)), -counts))
         return {values.names[i]: int(counts[i]) for i in order if counts[i]}
 
