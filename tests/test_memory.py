@@ -137,3 +137,29 @@ def test_both_ways_of_keeping_a_facet_count_the_same(per_value):
     for i, part in enumerate(parts):
         assert facet.docs_of(i).tolist() == part.tolist()
         assert np.flatnonzero(facet.mask_of(i)).tolist() == part.tolist()
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt", "fr"])
+def test_the_entry_date_reads_as_babels_long_date(lang):
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from babel.dates import format_date
+
+    from migration_kb.web.labels import long_date
+
+    for month in range(1, 13):
+        day = date(2025, month, 1 + month * 2)
+        assert long_date(day, lang) == format_date(day, "long", locale=lang)
+    late = datetime(2024, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5)))  # already 2025 in UTC
+    assert long_date(late, lang) == format_date(date(2025, 1, 1), "long", locale=lang)
+    assert long_date(datetime(2024, 2, 29, 12, tzinfo=UTC).replace(tzinfo=None), lang) == \
+        format_date(date(2024, 2, 29), "long", locale=lang)
+
+
+def test_the_entry_page_shows_the_date_in_the_ui_language(client):
+    from migration_kb.web.labels import MONTHS
+
+    html = client.get("/entries/mercosur-residence-agreement?lang=es").get_data(as_text=True)
+    assert any(f" de {m} de 20" in html for m in MONTHS["es"])
+    html = client.get("/entries/mercosur-residence-agreement?lang=en").get_data(as_text=True)
+    assert any(f"{m} " in html and ", 20" in html for m in MONTHS["en"])
