@@ -1,7 +1,8 @@
 """Memory of the real `migration-kb serve` process under a deterministic mix of requests.
 
     .venv/bin/python bench/serve_memory.py --instance DIR [--searches 100] [--pages 40] [--entries 30]
-        [--seed 1] [--threads N] [--env NAME=VALUE ...] [--json]
+        [--seed 1] [--threads N] [--env NAME=VALUE ...] [--token TOKEN --saves 20]
+        [--sign-in NAME:PASSWORD] [--json]
 
 Starts `migration-kb --instance DIR serve` on 127.0.0.1 (a free port), waits until it answers, then asks,
 in this order and one request at a time:
@@ -10,7 +11,13 @@ in this order and one request at a time:
    bench/search_bench.py (word ranks log-uniform over the 4,000 commonest content words of a language);
 2. `pages` HTML search pages (`/?q=...`) with filters on one or two facets, years, sorts and later pages;
 3. `entries` entry pages (`/entries/<id>`), ids taken from the results of phase 1;
-4. a few browse pages: two themes, two blocs, two countries and the coverage map.
+4. a few browse pages: two themes, two blocs, two countries and the coverage map;
+5. with `--token` (an expert's API token: `migration-kb users token NAME`), `saves` edits of entries
+   through `PUT /api/v1/entries/<id>` (a word added to the title), then searches until the server's
+   index has followed every one: the follower's commits, the reopened searcher and its merged facets.
+   This changes the instance's entries: use a copy;
+6. with `--sign-in NAME:PASSWORD`, one sign-in through the form (checking a password is a scrypt hash
+   that needs 32 MB for a moment).
 
 Pages cycle through the four UI languages (`lang=`), as visitors do: each one loads its catalogue and
 its locale data once.
@@ -23,9 +30,11 @@ the server answers and after each phase, prints one line per reading, and stops 
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -36,7 +45,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from search_bench import WordPool, free_port, make_queries, wait_http  # noqa: E402
+from search_bench import WordPool, free_port, make_queries, stop, wait_http  # noqa: E402
 
 from migration_kb.taxonomy import load as load_taxonomy  # noqa: E402
 
@@ -63,12 +72,45 @@ class Client:
         self.deadline = deadline
         self.count = 0
 
-    def get(self, path: str) -> bytes:
+    def get(self, path: str, data: dict | None = None, token: str | None = None) -> bytes:
+        """GET path, or PUT `data` as JSON with the bearer token."""
         if time.monotonic() > self.deadline:
             raise TimeoutError("serve_memory: the run took longer than its deadline")
-        with urllib.request.urlopen(self.base + path, timeout=REQUEST_TIMEOUT) as r:
+        request = urllib.request.Request(self.base + path)
+        if data is not None:
+            request = urllib.request.Request(self.base + path, data=json.dumps(data).encode(), method="PUT",
+                                             headers={"Content-Type": "application/json",
+                                                      "Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as r:
             self.count += 1
             return r.read()
+
+    def save(self, entry_id: str, word: str, token: str) -> None:
+        """Add a word to the entry's title through the API."""
+        data = json.loads(self.get(f"/api/v1/entries/{urllib.parse.quote(entry_id)}"))
+        for key in ("state", "updated_at", "created_at"):
+            data.pop(key, None)
+        data["findings"] = [{k: v for k, v in f.items() if k != "id"} for f in data.get("findings", [])]
+        data["title"] = f"{data['title']} {word}"
+        self.get(f"/api/v1/entries/{urllib.parse.quote(entry_id)}", data=data, token=token)
+
+    def sign_in(self, name: str, password: str) -> None:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(self.base + "/sign-in", timeout=REQUEST_TIMEOUT) as r:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', r.read().decode()).group(1)
+        form = urllib.parse.urlencode({"csrf_token": token, "name": name, "password": password}).encode()
+        with opener.open(self.base + "/sign-in", data=form, timeout=REQUEST_TIMEOUT) as r:
+            if "/sign-in" in r.url:
+                raise RuntimeError(f"serve_memory: {name!r} could not sign in")
+        self.count += 2
+
+    def wait_searchable(self, words: list[str], timeout: float = 60.0) -> None:
+        t0 = time.monotonic()
+        for word in words:
+            while not json.loads(self.get(f"/api/v1/search?q={word}&per_page=1"))["total"]:
+                if time.monotonic() - t0 > timeout:
+                    raise TimeoutError(f"serve_memory: {word!r} was not searchable after {timeout} s")
+                time.sleep(0.05)
 
 
 def page_paths(rng: random.Random, queries: list[str], count: int) -> list[str]:
@@ -141,13 +183,19 @@ def run(args) -> list[tuple[str, int, float, dict[str, float]]]:
         picks = ids[:: max(1, len(ids) // args.entries)][:args.entries]
         phase("entry pages", [with_lang(f"/entries/{urllib.parse.quote(e)}", i) for i, e in enumerate(picks)])
         phase("browse pages", browse_paths(rng))
+        if args.token and args.saves:
+            t = time.monotonic()
+            words = [f"zqx{args.seed}m{i}x{int(time.time())}" for i in range(args.saves)]
+            for i, word in enumerate(words):
+                client.save(ids[(i * 7 + 3) % len(ids)], word, args.token)
+            client.wait_searchable(words)
+            rows.append(("saves (then found)", args.saves, time.monotonic() - t, memory_of(proc.pid)))
+        if args.sign_in:
+            t = time.monotonic()
+            client.sign_in(*args.sign_in.split(":", 1))
+            rows.append(("sign-in", 2, time.monotonic() - t, memory_of(proc.pid)))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     return rows
 
 
@@ -172,6 +220,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="serve --threads (default: serve's own)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the server (repeatable)")
+    parser.add_argument("--token", help="an expert's API token: also save entries (changes the instance)")
+    parser.add_argument("--saves", type=int, default=20, help="entries saved with --token")
+    parser.add_argument("--sign-in", metavar="NAME:PASSWORD", help="also sign in once through the form")
     parser.add_argument("--json", action="store_true", help="print the readings as JSON too")
     args = parser.parse_args()
     rows = run(args)
