@@ -32,6 +32,11 @@ def compact(values: np.ndarray) -> np.ndarray:
     return values.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.float32)
 
 
+def small_ints(codes: np.ndarray, count: int) -> np.ndarray:
+    """Indexes into a table of `count` values, in the smallest unsigned type that holds them."""
+    return codes.astype(np.uint8 if count <= 2**8 else np.uint16 if count <= 2**16 else np.int64)
+
+
 def pack_ids(ids: np.ndarray) -> np.ndarray:
     """Ascending document numbers as uint16 gaps when every gap fits, else as they are (int32)."""
     if len(ids):
@@ -52,10 +57,10 @@ class SegmentCache:
     encodes an approximate length): the few distinct lengths, plus each document's position among them.
     """
 
-    def __init__(self, budget: int | None = None) -> None:
+    def __init__(self) -> None:
         self.lengths: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.postings: OrderedDict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self.budget = CACHE_BYTES if budget is None else budget
+        self.budget = CACHE_BYTES
         self.size = 0  # bytes held in self.postings
         self.lock = threading.Lock()
 
@@ -67,7 +72,7 @@ class SegmentCache:
             n = leaf.doc_count_all()
             lengths = np.fromiter((leaf.doc_field_length(d, field, 1) for d in range(n)), dtype=np.float32, count=n)
             values, codes = np.unique(lengths, return_inverse=True)
-            found = (values.astype(np.float32), compact(codes))
+            found = (values, small_ints(codes, len(values)))
             self.lengths[key] = found
         return found
 
@@ -156,10 +161,9 @@ class Scorer:
             if len(parts) == 1:  # the usual case after a rebuild: no copy
                 found = parts[0]
             else:  # one table of distinct lengths for all segments
-                values = np.unique(np.concatenate([v for v, _ in parts])) if parts else np.empty(0, np.float32)
-                codes = np.concatenate([np.searchsorted(values, v[c]) for v, c in parts]) if parts else \
-                    np.empty(0, np.uint8)
-                found = (values.astype(np.float32), compact(codes))
+                values = np.unique(np.concatenate([v for v, _ in parts] or [np.empty(0, np.float32)]))
+                codes = np.concatenate([np.searchsorted(values, v[c]) for v, c in parts] or [np.empty(0, np.int64)])
+                found = (values, small_ints(codes, len(values)))
             self._lengths[field] = found
         values, codes = found
         return values[codes[ids]]

@@ -351,10 +351,6 @@ class FacetDocs:
         np.cumsum([len(p) for p in parts], out=starts[1:])
         return cls(names, size, docs=np.concatenate(parts) if parts else np.empty(0, np.int32), starts=starts)
 
-    @property
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.bits, self.docs, self.starts) if a is not None)
-
     def docs_of(self, i: int) -> np.ndarray:
         """The documents of value i (ascending int32)."""
         if self.bits is not None:
