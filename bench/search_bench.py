@@ -10,7 +10,8 @@ same work in the same run:
   the database and inserting them into an FTS5 table plus a facet table);
 - p50/p95 latency of unique 1–3 word queries returning the top 20 with every facet counted over the
   whole match set (Searcher.search; FTS5: bm25 top 20, count, and a GROUP BY over the facet table);
-- the same over HTTP, when `migration-kb serve` exists (FTS5 behind a stdlib HTTP server);
+- the same over HTTP, when `migration-kb serve` exists (FTS5 behind a stdlib HTTP server), and the peak
+  resident memory (VmHWM) of the `serve` process after them: the memory figure the target is about;
 - save to searchable: save an entry with a new word, make the index follow (catch_up + invalidate;
   FTS5: re-insert the row), search until the word finds it;
 - peak RSS (ru_maxrss) of a separate process that opens the index and answers the queries.
@@ -281,12 +282,17 @@ def http_latencies(command: list[str], port: int, queries: list[str], env: dict 
         times = time_queries(get, queries)
         return {"p50": percentile(times, 50), "p95": percentile(times, 95), "rss_mb": peak_rss_of(proc.pid)}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server this script started: politely, then for good after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def http_mkb(instance: Path, queries: list[str]) -> dict:
@@ -445,7 +451,10 @@ def report(r: dict, queries: int) -> str:
         row("HTTP search p50 (ms)", h["p50"], f["p50"], ".1f")
         row("HTTP search p95 (ms)", h["p95"], f["p95"], ".1f")
         if h.get("rss_mb") and f.get("rss_mb"):
-            row("HTTP server peak RSS (MB)", h["rss_mb"], f["rss_mb"], ".0f")
+            # The figure that counts: the real `serve` process (start-up check, then the queries over HTTP).
+            rss_target = TARGETS["rss_mb"].get(size)
+            row("HTTP server peak RSS (MB)", h["rss_mb"], f["rss_mb"], ".0f",
+                f"< {rss_target:.0f} MB" if rss_target else "", h["rss_mb"] < rss_target if rss_target else None)
     else:
         lines.append(f"{'HTTP search':38}{'skipped: `migration-kb serve` is not available yet':>50}")
     row("save to searchable, median (ms)", r["save_med"] * 1000, r["fts_save_med"] * 1000, ".0f")

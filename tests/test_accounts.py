@@ -174,3 +174,9 @@ def test_users_role_on_the_command_line(app, people, kb_instance):
     assert result.exit_code == 0 and "pat is now expert" in result.output
     wrong = CliRunner().invoke(main, ["--instance", str(kb_instance.instance), "users", "role", "nobody", "expert"])
     assert wrong.exit_code != 0 and "no user named 'nobody'" in wrong.output
+
+
+def test_an_unknown_user_name_costs_the_same_password_check_as_a_known_one():
+    from migration_kb.accounts import _DUMMY_HASH, hash_password
+
+    assert _DUMMY_HASH.split("$")[0] == hash_password("correct horse battery").split("$")[0]

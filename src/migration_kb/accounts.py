@@ -54,7 +54,10 @@ def authenticate(s: Session, name: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-_DUMMY_HASH = hash_password("not-a-real-password")
+# A hash of no one's password, made once by hash_password (same method and cost): checked when the user name
+# is unknown. Written out rather than computed at import, which would cost every process a 32 MB scrypt.
+_DUMMY_HASH = ("scrypt:32768:8:1$xaG3wiubi2yVW6sj$ef8df63902ba08842e5f34a8642f497b0072a35a10aecb256cd604532825b6eb9"
+               "184a1027a276889f9471e0b467394b5155052457fdf890c4ecbfd674ec836ab")
 
 
 def _token_digest(token: str) -> str:

@@ -1,15 +1,16 @@
-"""Database engine and sessions; brings any older database up to the current schema with Alembic."""
+"""Database engine and sessions; brings any older database up to the current schema with Alembic.
+
+Alembic (and Mako, which it loads) is imported only when a migration is due: on a current database a
+serving process is about 10 MB smaller without it.
+"""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +42,13 @@ class Database:
 
     def upgrade(self) -> None:
         """Run pending migrations (a no-op on a current database)."""
+        head = script_head()
+        if head is not None and self.revision() == head:
+            return
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         cfg = _alembic_config()
         head = ScriptDirectory.from_config(cfg).get_current_head()
         with self.engine.begin() as conn:
@@ -52,6 +60,14 @@ class Database:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def revision(self) -> str | None:
+        """The Alembic revision the database is at (None: never migrated)."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        return rows[0] if len(rows) == 1 else None
+
     @contextmanager
     def session(self):
         """One unit of work: committed at the end, rolled back whole on any error."""
@@ -62,7 +78,23 @@ class Database:
         self.engine.dispose()
 
 
-def _alembic_config() -> Config:
+REVISION = re.compile(r"^(down_revision|revision)\s*=\s*(?:None|['\"]([^'\"]+)['\"])", re.M)
+
+
+def script_head() -> str | None:
+    """The newest revision of the migration scripts, read from their text (None unless exactly one)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in REVISION.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _alembic_config():
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg

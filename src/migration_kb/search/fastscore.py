@@ -17,42 +17,86 @@ import numpy as np
 from whoosh.query import Or, Query, Term
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
-CACHE_POSTINGS = 2_000_000  # postings kept in memory (8 bytes each), least recently used dropped first
+# Postings kept in memory, least recently used dropped first. A posting takes about 3 bytes (the gap to the
+# previous document number as uint16, the term frequency as uint8): 6 MB hold about two million, the
+# postings of the few hundred words that most queries share. Reading a common word's postings again from
+# the index costs ~10-20 ms; see docs/search.md (Memory).
+CACHE_BYTES = 6 * 2**20
+
+
+def compact(values: np.ndarray) -> np.ndarray:
+    """Term frequencies or field lengths in the smallest type that holds them exactly."""
+    if not len(values) or not np.array_equal(values, np.round(values)) or values.min() < 0:
+        return values.astype(np.float32)
+    top = values.max()
+    return values.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.float32)
+
+
+def small_ints(codes: np.ndarray, count: int) -> np.ndarray:
+    """Indexes into a table of `count` values, in the smallest unsigned type that holds them."""
+    return codes.astype(np.uint8 if count <= 2**8 else np.uint16 if count <= 2**16 else np.int64)
+
+
+def pack_ids(ids: np.ndarray) -> np.ndarray:
+    """Ascending document numbers as uint16 gaps when every gap fits, else as they are (int32)."""
+    if len(ids):
+        gaps = np.diff(ids, prepend=0)
+        if gaps.max() < 2**16:
+            return gaps.astype(np.uint16)
+    return ids
+
+
+def unpack_ids(stored: np.ndarray) -> np.ndarray:
+    return np.cumsum(stored, dtype=np.int32) if stored.dtype == np.uint16 else stored
 
 
 class SegmentCache:
-    """Decoded postings and field lengths of index segments, shared across searcher generations."""
+    """Decoded postings and field lengths of index segments, shared across searcher generations.
+
+    Field lengths are kept as one byte per document when they fit (Whoosh stores them as a byte that
+    encodes an approximate length): the few distinct lengths, plus each document's position among them.
+    """
 
     def __init__(self) -> None:
-        self.lengths: dict[tuple[str, str], np.ndarray] = {}
+        self.lengths: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.postings: OrderedDict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self.size = 0
+        self.budget = CACHE_BYTES
+        self.size = 0  # bytes held in self.postings
         self.lock = threading.Lock()
 
-    def segment_lengths(self, seg_id: str, leaf, field: str) -> np.ndarray:
+    def segment_lengths(self, seg_id: str, leaf, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct lengths as float32, each document's index into them)."""
         key = (seg_id, field)
         found = self.lengths.get(key)
         if found is None:
-            found = np.fromiter((leaf.doc_field_length(d, field, 1) for d in range(leaf.doc_count_all())),
-                                dtype=np.float32, count=leaf.doc_count_all())
+            n = leaf.doc_count_all()
+            lengths = np.fromiter((leaf.doc_field_length(d, field, 1) for d in range(n)), dtype=np.float32, count=n)
+            values, codes = np.unique(lengths, return_inverse=True)
+            found = (values, small_ints(codes, len(values)))
             self.lengths[key] = found
         return found
 
     def segment_postings(self, seg_id: str, leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers as int32, term frequencies) of one term in one segment."""
         key = (seg_id, field, text)
         with self.lock:
             found = self.postings.get(key)
             if found is not None:
                 self.postings.move_to_end(key)
-                return found
-        found = _read_postings(leaf, field, text)
-        with self.lock:
-            self.postings[key] = found
-            self.size += len(found[0])
-            while self.size > CACHE_POSTINGS and len(self.postings) > 1:
-                _, (ids, _w) = self.postings.popitem(last=False)
-                self.size -= len(ids)
-        return found
+                return unpack_ids(found[0]), found[1]
+        ids, weights = _read_postings(leaf, field, text)
+        weights = compact(weights)
+        stored = (pack_ids(ids), weights)
+        nbytes = _nbytes(stored)
+        if nbytes <= self.budget:
+            with self.lock:
+                if key not in self.postings:
+                    self.postings[key] = stored
+                    self.size += nbytes
+                while self.size > self.budget:
+                    _, dropped = self.postings.popitem(last=False)
+                    self.size -= _nbytes(dropped)
+        return ids, weights
 
     def forget(self, live_segments: set[str]) -> None:
         """Drop what belongs to segments a merge removed."""
@@ -60,10 +104,15 @@ class SegmentCache:
             for key in [k for k in self.lengths if k[0] not in live_segments]:
                 del self.lengths[key]
             for key in [k for k in self.postings if k[0] not in live_segments]:
-                self.size -= len(self.postings.pop(key)[0])
+                self.size -= _nbytes(self.postings.pop(key))
+
+
+def _nbytes(arrays: tuple[np.ndarray, ...]) -> int:
+    return sum(a.nbytes for a in arrays)
 
 
 def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers as int32, term frequencies as float32) of one term in one segment."""
     if (field, text) not in leaf:
         return np.empty(0, np.int32), np.empty(0, np.float32)
     m = leaf.postings(field, text)
@@ -101,16 +150,23 @@ class Scorer:
         self.n = reader.doc_count_all()
         self.live = np.zeros(self.n, dtype=bool)
         self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        self._lengths: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._avg: dict[str, float] = {}
 
-    def lengths(self, field: str) -> np.ndarray:
+    def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
+        """The field's length in each of the documents `ids` (float32)."""
         found = self._lengths.get(field)
         if found is None:
             parts = [self.cache.segment_lengths(seg, leaf, field) for leaf, _, seg in self.leaves]
-            found = np.concatenate(parts) if parts else np.empty(0, np.float32)
+            if len(parts) == 1:  # the usual case after a rebuild: no copy
+                found = parts[0]
+            else:  # one table of distinct lengths for all segments
+                values = np.unique(np.concatenate([v for v, _ in parts] or [np.empty(0, np.float32)]))
+                codes = np.concatenate([np.searchsorted(values, v[c]) for v, c in parts] or [np.empty(0, np.int64)])
+                found = (values, small_ints(codes, len(values)))
             self._lengths[field] = found
-        return found
+        values, codes = found
+        return values[codes[ids]]
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         ids, weights = [], []
@@ -139,7 +195,7 @@ class Scorer:
             avg = self._avg.get(field)
             if avg is None:
                 avg = self._avg[field] = (self.reader.field_length(field) / doc_count) or 1.0
-            fl = self.lengths(field)[ids]
+            fl, tf = self.lengths(field, ids), tf.astype(np.float32)
             np.add.at(scores, ids, boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg)))
             hit[ids] = True
         for sub, factor in others:

@@ -9,12 +9,14 @@ import json
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 from markupsafe import escape
 from whoosh import qparser
+from whoosh.analysis import CompositeAnalyzer, StemFilter
 from whoosh.query import Every, NullQuery, Or, Query, Term
 from whoosh.support.levenshtein import distance
 
@@ -23,7 +25,7 @@ from ..taxonomy import Taxonomy, fold
 from ..taxonomy import load as load_taxonomy
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
-from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer, stems, stopwords
+from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer, stopwords
 from .vocabulary import matcher
 
 MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
@@ -167,6 +169,25 @@ def clean(q: str) -> str:
     return " ".join(CONTROL.sub(" ", q or "")[:MAX_QUERY].split())
 
 
+STEMS_KEPT = 10_000  # words per language whose stems a server remembers (queries and snippets)
+
+
+@cache
+def reading_analyzer(lang: str) -> CompositeAnalyzer:
+    """The index's analyzer for the language, remembering fewer stems.
+
+    Snippets stem every word of the results they show: with the indexer's memory of 100,000 words per
+    language, a long-running server would slowly grow by up to ~18 MB per language. The stems are the same.
+    """
+    return CompositeAnalyzer(*(StemFilter(stemfn=f.stemfn, lang=f.lang, ignore=f.ignore, cachesize=STEMS_KEPT)
+                               if isinstance(f, StemFilter) else f for f in analyzer(lang).items))
+
+
+def stems(text: str, lang: str) -> str:
+    """The text as the index holds it (schema.stems), through reading_analyzer."""
+    return " ".join(token.text for token in reading_analyzer(lang)(text))
+
+
 def word_stems(word: str) -> list[str]:
     """The word's stems in the four languages; none when it is a stop word in any of them."""
     folded = fold(word)
@@ -292,26 +313,78 @@ def _well_formed(q: str) -> bool:
 
 
 # -- per-document facet values, cached per index segment ------------------------------------------
+YEAR_NONE, YEAR_ONGOING = 0, 9999  # no start year; no end year (in force until now)
+MASKS_KEPT = 16  # filter masks kept for reuse (one byte per document each)
+
+
+@dataclass
+class FacetDocs:
+    """Which documents carry each value of one facet (names[i] is value i), kept the smaller of two ways:
+    a bitmap per value (one bit per document: for values that many documents carry, e.g. languages), or
+    the ascending documents of every value one after the other (value i: docs[starts[i]:starts[i + 1]])."""
+
+    names: list[str]
+    size: int  # documents
+    bits: np.ndarray | None = None  # uint8, one row of ceil(size / 8) bytes per value
+    docs: np.ndarray | None = None  # int32
+    starts: np.ndarray | None = None  # int64, len(names) + 1
+
+    @classmethod
+    def read(cls, reader, name: str) -> FacetDocs:
+        names = list(reader.field_terms(name)) if name in set(reader.indexed_field_names()) else []
+        parts = [np.fromiter(reader.postings(name, value).all_ids(), dtype=np.int32) for value in names]
+        return cls.of(names, reader.doc_count_all(), parts)
+
+    @classmethod
+    def of(cls, names: list[str], size: int, parts: list[np.ndarray]) -> FacetDocs:
+        """From each value's documents (ascending int32)."""
+        row_bytes = (size + 7) // 8
+        if len(names) * row_bytes < 4 * sum(len(p) for p in parts):
+            bits = np.zeros((len(names), row_bytes), dtype=np.uint8)
+            row = np.zeros(size, dtype=bool)
+            for i, part in enumerate(parts):
+                row[:] = False
+                row[part] = True
+                bits[i] = np.packbits(row)
+            return cls(names, size, bits=bits)
+        starts = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in parts], out=starts[1:])
+        return cls(names, size, docs=np.concatenate(parts) if parts else np.empty(0, np.int32), starts=starts)
+
+    def docs_of(self, i: int) -> np.ndarray:
+        """The documents of value i (ascending int32)."""
+        if self.bits is not None:
+            return np.flatnonzero(np.unpackbits(self.bits[i], count=self.size)).astype(np.int32)
+        return self.docs[self.starts[i]:self.starts[i + 1]]
+
+    def mask_of(self, i: int) -> np.ndarray:
+        """The documents of value i as a boolean mask."""
+        if self.bits is not None:
+            return np.unpackbits(self.bits[i], count=self.size).view(bool)
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.docs_of(i)] = True
+        return mask
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """How many of the masked documents carry each value."""
+        if self.bits is not None:
+            return np.bitwise_count(self.bits & np.packbits(mask)).sum(axis=1, dtype=np.int64)
+        running = np.zeros(len(self.docs) + 1, dtype=np.int32)
+        np.cumsum(mask[self.docs], out=running[1:])
+        return running[self.starts[1:]] - running[self.starts[:-1]]
+
+
 class _SegmentFacets:
-    """For one segment, read once from its postings: every (document, value) pair of each facet, and the
-    start and end year of each document (0: none; an entry without an end year is ongoing)."""
+    """For one segment, read once from its postings: the documents of each value of each facet, and the
+    start and end year of each document (YEAR_NONE / YEAR_ONGOING when it has none)."""
 
     def __init__(self, reader):
         self.size = reader.doc_count_all()
         indexed = set(reader.indexed_field_names())
-        self.pairs: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
-        for name in FACETS:
-            names = list(reader.field_terms(name)) if name in indexed else []
-            docs, vals = [], []
-            for i, value in enumerate(names):
-                ids = np.fromiter(reader.postings(name, value).all_ids(), dtype=np.int32)
-                docs.append(ids)
-                vals.append(np.full(len(ids), i, dtype=np.int32))
-            self.pairs[name] = (np.concatenate(docs) if docs else np.empty(0, np.int32),
-                                np.concatenate(vals) if vals else np.empty(0, np.int32), names)
+        self.values = {name: FacetDocs.read(reader, name) for name in FACETS}
         self.years = {}
-        for name in ("year_start", "year_end"):
-            column = np.zeros(self.size, dtype=np.int32)
+        for name, missing in (("year_start", YEAR_NONE), ("year_end", YEAR_ONGOING)):
+            column = np.full(self.size, missing, dtype=np.int16)
             if name in indexed:
                 for value in reader.field_terms(name):
                     column[np.fromiter(reader.postings(name, value).all_ids(), dtype=np.int32)] = int(value)
@@ -334,48 +407,47 @@ class Facets:
             self.segments[key] = part
             parts.append((part, offset))
         self.size = sum(part.size for part, _ in parts)
-        self.pairs: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+        self.values: dict[str, FacetDocs] = {}
         for name in FACETS:
             if len(parts) == 1:  # the usual case after a rebuild: no copy
-                self.pairs[name] = parts[0][0].pairs[name]
+                self.values[name] = parts[0][0].values[name]
                 continue
-            names = sorted({v for part, _ in parts for v in part.pairs[name][2]})
-            index = {v: i for i, v in enumerate(names)}
-            docs, vals = [], []
-            for part, offset in parts:
-                seg_docs, seg_vals, local = part.pairs[name]
-                if len(seg_docs):
-                    docs.append(seg_docs + offset)
-                    vals.append(np.array([index[v] for v in local], dtype=np.int32)[seg_vals])
-            self.pairs[name] = (np.concatenate(docs) if docs else np.empty(0, np.int32),
-                                np.concatenate(vals) if vals else np.empty(0, np.int32), names)
-        start = np.concatenate([part.years["year_start"] for part, _ in parts]) if parts else np.zeros(0, np.int32)
-        end = np.concatenate([part.years["year_end"] for part, _ in parts]) if parts else np.zeros(0, np.int32)
-        self.start, self.end = start, np.where(end == 0, 9999, end)
-        self._masks: dict[tuple[str, str], np.ndarray] = {}
+            local = [(part.values[name], {v: i for i, v in enumerate(part.values[name].names)}, offset)
+                     for part, offset in parts]
+            names = sorted({v for _, index, _ in local for v in index})
+            merged = [np.concatenate([values.docs_of(index[v]) + offset for values, index, offset in local
+                                      if v in index]).astype(np.int32) for v in names]
+            self.values[name] = FacetDocs.of(names, self.size, merged)
+        self.start, self.end = (
+            (parts[0][0].years[name] if len(parts) == 1 else
+             np.concatenate([part.years[name] for part, _ in parts]) if parts else np.zeros(0, np.int16))
+            for name in ("year_start", "year_end"))
+        self._masks: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._title_rank: np.ndarray | None = None
         self._searcher = searcher
 
     def _cached(self, key: tuple[str, str], make) -> np.ndarray:
-        found = self._masks.get(key)
-        if found is None:
-            found = make()
-            with self._lock:
-                if len(self._masks) > 500:
-                    self._masks.clear()
-                self._masks[key] = found
+        """A mask, kept among the MASKS_KEPT most recently used (the year spans every search counts)."""
+        with self._lock:
+            found = self._masks.get(key)
+            if found is not None:
+                self._masks.move_to_end(key)
+                return found
+        found = make()
+        with self._lock:
+            self._masks[key] = found
+            while len(self._masks) > MASKS_KEPT:
+                self._masks.popitem(last=False)
         return found
 
     def docs_with(self, facet: str, value: str) -> np.ndarray:
         """The documents that carry this value of the facet."""
 
         def make() -> np.ndarray:
-            docs, vals, names = self.pairs[facet]
-            mask = np.zeros(self.size, dtype=bool)
-            if value in names:
-                mask[docs[vals == names.index(value)]] = True
-            return mask
+            values = self.values[facet]
+            return values.mask_of(values.names.index(value)) if value in values.names else \
+                np.zeros(self.size, dtype=bool)
 
         return self._cached((facet, value), make)
 
@@ -383,7 +455,7 @@ class Facets:
         """Practices in force at some time within [year_from, year_to] (no end year: ongoing)."""
 
         def make() -> np.ndarray:
-            mask = self.start > 0
+            mask = self.start != YEAR_NONE
             if year_to is not None:
                 mask &= self.start <= year_to
             if year_from is not None:
@@ -394,10 +466,10 @@ class Facets:
 
     def count(self, facet: str, mask: np.ndarray) -> dict[str, int]:
         """How many of the masked documents carry each value of the facet, most frequent first."""
-        docs, vals, names = self.pairs[facet]
-        counts = np.bincount(vals[mask[docs]], minlength=len(names))
-        order = np.lexsort((np.arange(len(names)), -counts))
-        return {names[i]: int(counts[i]) for i in order if counts[i]}
+        values = self.values[facet]
+        counts = values.count(mask)
+        order = np.lexsort((np.arange(len(values.names)), -counts))
+        return {values.names[i]: int(counts[i]) for i in order if counts[i]}
 
     def title_rank(self) -> np.ndarray:
         """Each document's position in title order (read once per commit, when a title sort needs it)."""
@@ -600,11 +672,13 @@ class Searcher:
                    for value in d.get(key, [])]
         if not clauses:
             return []
-        hits = []
-        for hit in searcher.search(Or(clauses), limit=limit + 1):
-            if hit.docnum != docnum:
-                hits.append(_hit(hit.fields(), float(hit.score), None))
-        return hits[:limit]
+        # Scored as arrays (the same BM25F as Whoosh's, ties in document order): a common tag matches tens of
+        # thousands of entries, which Whoosh scores one by one (about a second at 100,000 entries).
+        docs, scores = self._scorer.score(Or(clauses))
+        keep = docs != docnum
+        docs, scores = docs[keep], scores[keep]
+        best = np.lexsort((docs, -scores))[:limit]
+        return [_hit(searcher.stored_fields(int(docs[i])), float(scores[i]), None) for i in best]
 
 
 def _hit(stored: dict, score: float | None, terms: set[str] | None) -> Hit:
@@ -633,7 +707,7 @@ def highlight(display: dict, terms: set[str]) -> str:
     """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
     sources = [display["summary"], *display.get("findings", []), display.get("body", "")]
     if terms:
-        an = analyzer(display["language"])
+        an = reading_analyzer(display["language"])
         for text in sources:
             spans = [(t.startchar, t.endchar) for t in an(text, chars=True, mode="index") if t.text in terms]
             if spans:

@@ -17,7 +17,7 @@ from ..db import open_database
 from ..search.indexer import Follower, SearchIndex
 from ..search.query import Searcher
 from ..taxonomy import load as load_taxonomy
-from . import security
+from . import malloc, security
 from .i18n import asked_lang, select_locale, ui_lang
 from .services import Services
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = True, testing
                prepare_index: bool = True) -> Flask:
     """The app for one instance. `prepare_index` builds or repairs the index first (`serve` already did)."""
     settings = settings or Settings.load()
+    malloc.limit_arenas()  # before the follower's and the server's threads allocate
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key(),
