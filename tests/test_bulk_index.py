@@ -24,6 +24,7 @@ from migration_kb.search.schema import (
     document,
     published_documents,
     published_ids,
+    stem_spans,
     stems,
 )
 
@@ -145,6 +146,8 @@ def test_a_failing_worker_fails_the_build_and_says_why(kb_db, tmp_path):
 def test_fast_stemming_matches_the_analyzer(text):
     for lang in ("en", "es", "pt", "fr"):
         assert stems(text, lang) == " ".join(t.text for t in analyzer(lang)(text))
+        assert list(stem_spans(text, lang)) == [(t.startchar, t.endchar, t.text)
+                                                for t in analyzer(lang)(text, chars=True, mode="index")]
 
 
 def test_a_worker_does_not_outlive_the_rebuild_that_started_it(kb_instance, tmp_path):

@@ -78,8 +78,11 @@ def test_reconcile_repairs_an_index_that_missed_changes(db, settings, open_searc
     index._write_state(index.current_dir(), last_seq=10_000)
     searcher = open_searcher(index)
     assert total(searcher, "omega") == 0
-    index.ensure(db)  # what every start does
+    live, said = index.current_dir(), []
+    index.ensure(db, log=said.append)  # what every start does
     assert total(searcher, "omega") == 1 and total(searcher) == 3
+    assert said == ["Search index repaired: 1 updated, 1 removed."]  # repaired in place, not rebuilt
+    assert index.current_dir() == live
 
 
 CHILD = textwrap.dedent("""

@@ -16,7 +16,6 @@ from functools import cache
 import numpy as np
 from markupsafe import escape
 from whoosh import qparser
-from whoosh.analysis import CompositeAnalyzer, StemFilter
 from whoosh.query import Every, NullQuery, Or, Query, Term
 from whoosh.support.levenshtein import distance
 
@@ -25,7 +24,7 @@ from ..taxonomy import Taxonomy, fold
 from ..taxonomy import load as load_taxonomy
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
-from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, analyzer, stopwords
+from .schema import FACETS, PART_BOOSTS, TEXT_FIELDS, TEXT_PARTS, stem_spans, stems, stopwords
 from .vocabulary import matcher
 
 MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
@@ -167,25 +166,6 @@ WORD = re.compile(r"[\w'’]+")
 
 def clean(q: str) -> str:
     return " ".join(CONTROL.sub(" ", q or "")[:MAX_QUERY].split())
-
-
-STEMS_KEPT = 10_000  # words per language whose stems a server remembers (queries and snippets)
-
-
-@cache
-def reading_analyzer(lang: str) -> CompositeAnalyzer:
-    """The index's analyzer for the language, remembering fewer stems.
-
-    Snippets stem every word of the results they show: with the indexer's memory of 100,000 words per
-    language, a long-running server would slowly grow by up to ~18 MB per language. The stems are the same.
-    """
-    return CompositeAnalyzer(*(StemFilter(stemfn=f.stemfn, lang=f.lang, ignore=f.ignore, cachesize=STEMS_KEPT)
-                               if isinstance(f, StemFilter) else f for f in analyzer(lang).items))
-
-
-def stems(text: str, lang: str) -> str:
-    """The text as the index holds it (schema.stems), through reading_analyzer."""
-    return " ".join(token.text for token in reading_analyzer(lang)(text))
 
 
 def word_stems(word: str) -> list[str]:
@@ -707,9 +687,9 @@ def highlight(display: dict, terms: set[str]) -> str:
     """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
     sources = [display["summary"], *display.get("findings", []), display.get("body", "")]
     if terms:
-        an = reading_analyzer(display["language"])
+        lang = display["language"]
         for text in sources:
-            spans = [(t.startchar, t.endchar) for t in an(text, chars=True, mode="index") if t.text in terms]
+            spans = [(start, end) for start, end, stem in stem_spans(text, lang) if stem in terms]
             if spans:
                 return _fragment(text, spans)
     return str(escape(_cut(display["summary"], 0)))

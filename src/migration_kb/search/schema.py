@@ -52,12 +52,15 @@ def stopwords(lang: str) -> frozenset[str]:
 
 @cache
 def analyzer(lang: str):
+    """The analysis as a Whoosh analyzer: what `stems` does (faster), kept as its definition and test."""
     return (RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
-            | StopFilter(stoplist=stopwords(lang), minsize=1) | StemFilter(lang=lang, cachesize=100_000))
+            | StopFilter(stoplist=stopwords(lang), minsize=1) | StemFilter(lang=lang, cachesize=None))
 
 
 WORD = re.compile(TOKEN)
-KNOWN_WORDS = 200_000  # per language: words whose analysis is remembered
+# Per language, the words whose analysis is remembered. A rebuild meets millions of words from a small
+# vocabulary; a server (queries, snippets, the entries it indexes) keeps at most this many, ~4 MB a language.
+KNOWN_WORDS = 20_000
 
 
 @cache
@@ -65,25 +68,41 @@ def _known(lang: str) -> dict[str, str]:
     return {}
 
 
+def stem_of(word: str, lang: str) -> str:
+    """One word as the index holds it in that language ('' for a stop word); see `stems`."""
+    known = _known(lang)
+    stem = known.get(word)
+    if stem is None:
+        stem = _analyse(word, lang)
+        if len(known) >= KNOWN_WORDS:
+            known.clear()
+        known[word] = stem
+    return stem
+
+
 def stems(text: str, lang: str) -> str:
     """The text as the index holds it: its stems in that language, in order, space-separated.
 
-    The same as `analyzer(lang)` (which highlighting uses for character spans), word by word, with each
-    distinct word analysed once: Whoosh's filter chain costs several microseconds a word, and a rebuild
-    analyses millions of words drawn from a small vocabulary.
+    The same as `analyzer(lang)`, word by word, with each distinct word analysed once: Whoosh's filter
+    chain costs several microseconds a word, and a rebuild analyses millions of words.
     """
     known = _known(lang)
     out = []
     for word in WORD.findall(text):
-        stem = known.get(word)
+        stem = known.get(word)  # stem_of, inlined: this runs for every word of every entry
         if stem is None:
-            stem = _analyse(word, lang)
-            if len(known) >= KNOWN_WORDS:
-                known.clear()
-            known[word] = stem
+            stem = stem_of(word, lang)
         if stem:
             out.append(stem)
     return " ".join(out)
+
+
+def stem_spans(text: str, lang: str):
+    """(start, end, stem) of each word of the text that is not a stop word: what snippets mark."""
+    for match in WORD.finditer(text):
+        stem = stem_of(match.group(), lang)
+        if stem:
+            yield match.start(), match.end(), stem
 
 
 def _analyse(word: str, lang: str) -> str:
