@@ -560,15 +560,27 @@ class Searcher:
         return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed)
 
     def _retrying(self, work):
-        """Run `work` under the lock; once more on a fresh searcher if another process's commit had just
-        deleted segment files the open searcher still needed (Whoosh removes merged segments at once)."""
+        """Run `work` under the lock; once more on a fresh searcher if a commit (this process's follower, or
+        another process) had meanwhile merged away segment files the open searcher had not read yet. Whoosh
+        removes them at once: the reader then meets a missing file (FileNotFoundError) or a missing column
+        (a TypeError inside Whoosh). An error on an index that did not move is not retried."""
         with self._lock:
             try:
                 return work()
-            except FileNotFoundError:
+            except Exception as exc:
+                if not isinstance(exc, FileNotFoundError) and not self._index_moved():
+                    raise
                 self.close()
                 self._checked = 0.0
                 return work()
+
+    def _index_moved(self) -> bool:
+        """Whether the index has changed (a commit, or a new generation) since the open searcher was opened."""
+        try:
+            return self._searcher is not None and (self.index.current_dir() != self._gen_dir
+                                                   or not self._searcher.up_to_date())
+        except OSError:  # the searcher's own folder is gone: a rebuild replaced it
+            return True
 
     def search(self, request: SearchRequest) -> SearchResult:
         return self._retrying(lambda: self._search(request))
