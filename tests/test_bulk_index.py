@@ -22,6 +22,8 @@ from migration_kb.search.schema import (
     analyzer,
     build_schema,
     document,
+    folded_words,
+    plain_analyzer,
     published_documents,
     published_ids,
     stem_spans,
@@ -148,6 +150,7 @@ def test_fast_stemming_matches_the_analyzer(text):
         assert stems(text, lang) == " ".join(t.text for t in analyzer(lang)(text))
         assert list(stem_spans(text, lang)) == [(t.startchar, t.endchar, t.text)
                                                 for t in analyzer(lang)(text, chars=True, mode="index")]
+    assert folded_words(text) == [t.text for t in plain_analyzer()(text)]
 
 
 def test_a_worker_does_not_outlive_the_rebuild_that_started_it(kb_instance, tmp_path):

@@ -33,15 +33,13 @@ from whoosh.fields import ID, KEYWORD, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME as INDEX_NAME
 from whoosh.index import TOC
-from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..config import Settings
 from ..db import Database
-from .schema import TEXT_PARTS, WORD, build_schema, published_documents
+from .schema import TEXT_PARTS, build_schema, folded_words, published_documents
 
-_FOLDED: dict[str, str] = {}  # word -> lowercased, accent-folded (the spell field's analysis)
 _POSITIONS = formats.Positions()
 _PACKED = [pack_uint(n) for n in range(64)]  # frequency values, shared
 _ONE_POSITION: dict[int, bytes] = {}  # position -> the encoded value of a word occurring once, there
@@ -75,7 +73,7 @@ class SegmentBuilder:
         if name in TEXT_PARTS:
             return lambda value, docnum, terms: _add_positions(value.split(), docnum, terms)
         if name == "spell":
-            return lambda value, docnum, terms: _add_frequencies(_folded_words(value), docnum, terms)
+            return lambda value, docnum, terms: _add_frequencies(folded_words(value), docnum, terms)
         if isinstance(field, KEYWORD) and isinstance(field.format, formats.Frequency):
             # CommaSeparatedTokenizer: each non-empty run between commas, stripped
             return lambda value, docnum, terms: _add_frequencies(
@@ -184,19 +182,6 @@ def _add_frequencies(words: list[str], docnum: int, terms: Terms) -> int:
     for word, n in counts.items():
         _add(terms, word, docnum, _PACKED[n] if n < 64 else pack_uint(n))
     return len(words)
-
-
-def _folded_words(text: str) -> list[str]:
-    """The spell field's analysis (schema.plain_analyzer): words, lowercased and accent-folded."""
-    out = []
-    for word in WORD.findall(text):
-        folded = _FOLDED.get(word)
-        if folded is None:
-            if len(_FOLDED) > 500_000:
-                _FOLDED.clear()
-            folded = _FOLDED[word] = word.lower().translate(accent_map)
-        out.append(folded)
-    return out
 
 
 class _Postings:

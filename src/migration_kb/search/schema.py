@@ -118,8 +118,24 @@ def _stemmer(lang: str):
 
 @cache
 def plain_analyzer():
-    """Words as typed, folded: the vocabulary for 'did you mean'."""
+    """Words as typed, folded: the vocabulary for 'did you mean' (the spell field)."""
     return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+_FOLDED: dict[str, str] = {}  # word -> lowercased and accent-folded
+
+
+def folded_words(text: str) -> list[str]:
+    """What `plain_analyzer` makes of the text, each distinct word folded once (a rebuild's spell field)."""
+    out = []
+    for word in WORD.findall(text):
+        folded = _FOLDED.get(word)
+        if folded is None:
+            if len(_FOLDED) >= KNOWN_WORDS:
+                _FOLDED.clear()
+            folded = _FOLDED[word] = word.lower().translate(accent_map)
+        out.append(folded)
+    return out
 
 
 TEXT_FIELDS = TEXT_PARTS
