@@ -46,22 +46,23 @@ class SaveResult:
 
 # -- reading records back ----------------------------------------------------------------------------
 def row_to_entry(row: EntryRow) -> Entry:
-    tags: dict[str, list[str]] = {f: [] for f in TAG_FIELDS}
-    field_of = {v: k for k, v in VOCABULARY_OF.items()}
+    tags: dict[str, list[str]] = {}
     for tag in sorted(row.tags, key=lambda t: t.position):
-        tags[field_of[tag.vocabulary]].append(tag.value)
+        tags.setdefault(tag.vocabulary, []).append(tag.value)
+    findings = [Finding(kind=f.kind, text=f.text, topics=tuple(f.topics or []))
+                for f in sorted(row.findings, key=lambda f: f.position)]
+    return _entry(row, tags, findings)
+
+
+def _entry(row, tags: dict[str, list[str]], findings: list[Finding]) -> Entry:
+    """The record from an entry's columns (an EntryRow or a plain result row), its tags by vocabulary in
+    order, and its findings in order."""
     return Entry(
         id=row.id, title=row.title, summary=row.summary, language=row.language,
-        themes=tuple(tags["themes"]), topics=tuple(tags["topics"]), blocs=tuple(tags["blocs"]),
-        countries=tuple(tags["countries"]), target_groups=tuple(tags["target_groups"]),
+        **{field: tuple(tags.get(vocabulary, ())) for field, vocabulary in VOCABULARY_OF.items()},
         instrument=row.instrument, year_start=row.year_start, year_end=row.year_end, status=row.status,
-        panel=row.panel,
-        contributor=Contributor(**row.contributor) if row.contributor else None,
-        sources=tuple(Source(**s) for s in row.sources or []),
-        findings=tuple(Finding(kind=f.kind, text=f.text, topics=tuple(f.topics or []))
-                       for f in sorted(row.findings, key=lambda f: f.position)),
-        body=row.body,
-    )
+        panel=row.panel, contributor=Contributor(**row.contributor) if row.contributor else None,
+        sources=tuple(Source(**x) for x in row.sources or []), findings=tuple(findings), body=row.body)
 
 
 def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, datetime]]:
@@ -86,18 +87,7 @@ def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, date
             select(FindingRow.entry_id, FindingRow.kind, FindingRow.text, FindingRow.topics)
             .where(FindingRow.entry_id.in_(found)).order_by(FindingRow.entry_id, FindingRow.position)):
         findings.setdefault(entry_id, []).append(Finding(kind=kind, text=text, topics=tuple(topics or ())))
-    out = []
-    for e in entries:
-        tagged = tags.get(e.id, {})
-        entry = Entry(
-            id=e.id, title=e.title, summary=e.summary, language=e.language,
-            **{field: tuple(tagged.get(vocabulary, ())) for field, vocabulary in VOCABULARY_OF.items()},
-            instrument=e.instrument, year_start=e.year_start, year_end=e.year_end, status=e.status,
-            panel=e.panel, contributor=Contributor(**e.contributor) if e.contributor else None,
-            sources=tuple(Source(**x) for x in e.sources or []), findings=tuple(findings.get(e.id, ())),
-            body=e.body)
-        out.append((entry, e.version, e.updated_at))
-    return out
+    return [(_entry(e, tags.get(e.id, {}), findings.get(e.id, [])), e.version, e.updated_at) for e in entries]
 
 
 def get_entry(s: Session, entry_id: str) -> tuple[Entry, EntryRow]:
