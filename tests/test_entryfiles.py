@@ -1,5 +1,6 @@
 """Entry files: parsing, validation messages (file, field, line, suggestion) and the round trip."""
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,12 @@ record_data = st.fixed_dictionaries(
         "instrument": st.sampled_from(sorted(TAX.terms("instrument"))),
         "year_start": st.integers(1900, 2000), "year_end": st.one_of(st.none(), st.integers(2000, 2030)),
         "status": st.sampled_from(["active", "completed", "planned", "unknown"]),
+        "superseded_by": ids,
+        "verified": st.one_of(st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2026, 1, 1)),
+                              st.fixed_dictionaries({"date": st.dates(min_value=datetime.date(2000, 1, 1),
+                                                                      max_value=datetime.date(2026, 1, 1))
+                                                     .map(datetime.date.isoformat)},
+                                                    optional={"by": words})),
         "panel": st.just("oas-2011-bilateral-cooperation/management"),
         "contributor": st.fixed_dictionaries({"name": words, "organization": words}),
         "sources": st.lists(st.fixed_dictionaries(
@@ -158,3 +165,23 @@ def test_any_valid_record_survives_export_and_import(data):
         return  # generated data that breaks a rule (blank text...) is not a valid record
     again, lines = parse_text(entry_to_text(entry))
     assert validate_entry(again, expected_id=entry.id, lines=lines) == entry
+
+
+def test_lifecycle_fields_are_checked():
+    base = {"id": "a", "title": "T", "summary": "S", "language": "en", "themes": ["management"],
+            "countries": ["MX"]}
+    with pytest.raises(ValidationError) as exc:
+        validate_entry({**base, "superseded_by": "a", "verified": "2026-13-01"})
+    assert [(e.field, e.message) for e in exc.value.errors] == [
+        ("superseded_by", "an entry cannot replace itself"),
+        ("verified", "'2026-13-01' must be a date such as 2026-12-01")]
+    entry = validate_entry({**base, "superseded_by": "b", "verified": {"date": "2025-01-31", "by": "A. Checker"}})
+    assert (entry.superseded_by, entry.verified.date, entry.verified.by) == ("b", "2025-01-31", "A. Checker")
+    assert "verified: 2025-01-31" in entry_to_text(validate_entry({**base, "verified": "2025-01-31"}))
+
+
+def test_an_impossible_yaml_date_is_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("---\nid: a\nyear_start: 2024-02-30\n---\nbody\n", encoding="utf-8")
+    [error] = read_file(path).errors
+    assert error == f"{path}: the front matter holds an impossible date: day is out of range for month"

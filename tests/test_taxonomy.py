@@ -5,7 +5,7 @@ import pytest
 from migration_kb.config import LANGUAGES
 from migration_kb.taxonomy import fold, load
 
-# ../shared/spec/taxonomy.md: these ids are fixed.
+# docs/spec/taxonomy.md: these ids are fixed.
 SPEC = {
     "theme": "management services labour-mobility protection",
     "topic": """gender-perspective minority-perspective border-control migration-statistics temporary-employment

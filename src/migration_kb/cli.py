@@ -1,4 +1,4 @@
-"""The `migration-kb` command (see ../shared/spec/interfaces.md and docs/cli.md)."""
+"""The `migration-kb` command (see docs/spec/interfaces.md and docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ Every problem is reported with the file, the field and, where the YAML is at fau
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,8 @@ def parse_text(text: str) -> tuple[dict[str, Any], dict[str, int]]:
         line = mark.line + 2 if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ValidationError([FieldError("", f"the front matter is not valid YAML: {problem}", line)]) from None
+    except (ValueError, OverflowError) as exc:  # YAML read a date such as 2024-02-30 that does not exist
+        raise ValidationError([FieldError("", f"the front matter holds an impossible date: {exc}", None)]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -220,6 +223,8 @@ def entry_to_text(entry: Entry) -> str:
     body = data.pop("body")
     front = {k: data[k] for k in ENTRY_FIELDS if k != "body"}
     front = _compact(front)
+    if entry.verified and not entry.verified.by:
+        front["verified"] = datetime.date.fromisoformat(entry.verified.date)  # the short form experts write
     if entry.year_start is not None and entry.year_end is None and entry.status == "active":
         front["year_end"] = None  # ongoing, said explicitly as in the format's example
         front = {k: front[k] for k in ENTRY_FIELDS if k in front}

@@ -41,7 +41,7 @@ class Batch:
 
 
 def validate_paths(paths: list[str | os.PathLike], *, extra_panels: set[str] = frozenset(),
-                   progress: Progress | None = None) -> Batch:
+                   extra_entries: set[str] = frozenset(), progress: Progress | None = None) -> Batch:
     found, errors = collect(paths)
     parsed = []
     for path, shown in found:
@@ -80,7 +80,18 @@ def validate_paths(paths: list[str | os.PathLike], *, extra_panels: set[str] = f
             continue
         seen[entry.id] = p.shown
         records.append((p, entry))
+    errors.extend(_unknown_successors(records, seen.keys() | extra_entries))
     return Batch(records=records, errors=errors, files=len(found))
+
+
+def _unknown_successors(records, known: set[str]) -> list[str]:
+    """`superseded_by` must name an entry of the batch, of the database, or a file beside the entry."""
+    out = []
+    for p, r in records:
+        target = getattr(r, "superseded_by", None)
+        if target and target not in known and not (Path(p.path).parent / f"{target}.md").is_file():
+            out.append(f"{p.shown}: superseded_by: no entry {target!r} (neither imported nor beside this file)")
+    return out
 
 
 def _context_events(paths, already: set[str]) -> list[Event]:
@@ -107,7 +118,8 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
     """Validate then import. All-or-nothing unless `partial`; what the operator imports is published."""
     with db.session() as s:
         db_panels = panel_refs(all_events(s))
-    batch = validate_paths(paths, extra_panels=db_panels, progress=progress)
+        db_entries = set(entry_states(s))
+    batch = validate_paths(paths, extra_panels=db_panels, extra_entries=db_entries, progress=progress)
     if state == "published":  # the store would refuse these; say so now, with every other error
         unsourced = [(p, r) for p, r in batch.records if isinstance(r, Entry) and not r.sources]
         batch.errors += [f"{p.shown}: sources: an entry needs at least one source before it is published"

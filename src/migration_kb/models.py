@@ -59,8 +59,10 @@ class EntryRow(Base):
     year_start: Mapped[int | None] = mapped_column(Integer)
     year_end: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str | None] = mapped_column(String(20))
+    superseded_by: Mapped[str | None] = mapped_column(String(80))
     panel: Mapped[str | None] = mapped_column(String(200))
     contributor: Mapped[dict | None] = mapped_column(JSON)
+    verified: Mapped[dict | None] = mapped_column(JSON)  # {"date": "YYYY-MM-DD", "by": ... or null}
     sources: Mapped[list] = mapped_column(JSON, default=list)
     body: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)

@@ -1,7 +1,7 @@
 """Case entries, findings, sources and events as plain records, with their one validation.
 
 Files, the web form and the JSON API all hand a mapping to `validate_entry` / `validate_event`: the same
-rules and the same messages everywhere (see ../shared/spec/entry-format.md).
+rules and the same messages everywhere (see docs/spec/entry-format.md).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ MAX_BODY = 200_000  # characters; a case entry is a few pages, not a book
 YEAR_MIN, YEAR_MAX = 1800, 2100
 
 ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs", "countries", "instrument",
-                "target_groups", "year_start", "year_end", "status", "panel", "contributor", "sources",
-                "findings", "body")
+                "target_groups", "year_start", "year_end", "status", "superseded_by", "panel", "contributor",
+                "verified", "sources", "findings", "body")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,14 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class Verified:
+    """When an entry's facts were last checked against its sources, and optionally by whom."""
+
+    date: str  # ISO date, YYYY-MM-DD
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     title: str
@@ -92,8 +100,10 @@ class Entry:
     year_start: int | None = None
     year_end: int | None = None
     status: str | None = None
+    superseded_by: str | None = None  # the id of the entry that replaced this practice
     panel: str | None = None
     contributor: Contributor | None = None
+    verified: Verified | None = None
     sources: tuple[Source, ...] = ()
     findings: tuple[Finding, ...] = ()
     body: str = ""
@@ -304,6 +314,17 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
         c.error("status", f"{status!r} is not one of {', '.join(STATUSES)}")
         status = None
 
+    superseded_by = data.get("superseded_by")
+    if superseded_by in (None, ""):
+        superseded_by = None
+    elif not isinstance(superseded_by, str) or not ID_RE.match(superseded_by) or len(superseded_by) > MAX_ID:
+        c.error("superseded_by", f"{superseded_by!r} must be the id of the entry that replaced this one")
+        superseded_by = None
+    elif superseded_by == entry_id:
+        c.error("superseded_by", "an entry cannot replace itself")
+        superseded_by = None
+    verified = _verified(c, data.get("verified"))
+
     panel = data.get("panel")
     if panel in (None, ""):
         panel = None
@@ -344,9 +365,39 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
         raise ValidationError(c.errors)
     return Entry(id=entry_id, title=title, summary=summary, language=language, themes=themes, topics=topics,
                  blocs=blocs, countries=countries, instrument=instrument, target_groups=target_groups,
-                 year_start=year_start, year_end=year_end, status=status, panel=panel,
+                 year_start=year_start, year_end=year_end, status=status, superseded_by=superseded_by,
+                 panel=panel,
                  contributor=contributor if contributor and (contributor.name or contributor.organization) else None,
-                 sources=sources, findings=findings, body=body.strip("\n") + "\n" if body.strip() else "")
+                 verified=verified, sources=sources, findings=findings,
+                 body=body.strip("\n") + "\n" if body.strip() else "")
+
+
+def _verified(c: _Checker, raw: Any) -> Verified | None:
+    """`verified: 2026-12-01` or `verified: {date: 2026-12-01, by: ...}`; a date in the future is a slip."""
+    if raw in (None, ""):
+        return None
+    by = None
+    if isinstance(raw, dict):
+        c.unknown_fields(("date", "by"), raw, "verified.")
+        by = c.text("verified.by", raw.get("by"), required=False, limit=200, single_line=True)
+        raw = raw.get("date")
+        path = "verified.date"
+    else:
+        path = "verified"
+    if isinstance(raw, datetime.datetime):
+        raw = raw.date()
+    text = raw.isoformat() if isinstance(raw, datetime.date) else raw
+    try:
+        day = datetime.date.fromisoformat(text) if isinstance(text, str) and DATE_RE.match(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        c.error(path, f"{text!r} must be a date such as 2026-12-01")
+        return None
+    if day > datetime.date.today() + datetime.timedelta(days=1):
+        c.error(path, f"{text} is in the future")
+        return None
+    return Verified(date=day.isoformat(), by=by)
 
 
 def _sources(c: _Checker, raw: Any) -> tuple[Source, ...]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, Revision, Tag, now
-from .records import Contributor, Entry, Event, Finding, Panel, Source, validate_entry
+from .records import Contributor, Entry, Event, Finding, Panel, Source, Verified, validate_entry
 
 TAG_FIELDS = ("themes", "topics", "blocs", "countries", "target_groups")
 VOCABULARY_OF = {"themes": "theme", "topics": "topic", "blocs": "bloc", "countries": "country",
@@ -61,7 +61,9 @@ def _entry(row, tags: dict[str, list[str]], findings: list[Finding]) -> Entry:
         id=row.id, title=row.title, summary=row.summary, language=row.language,
         **{field: tuple(tags.get(vocabulary, ())) for field, vocabulary in VOCABULARY_OF.items()},
         instrument=row.instrument, year_start=row.year_start, year_end=row.year_end, status=row.status,
-        panel=row.panel, contributor=Contributor(**row.contributor) if row.contributor else None,
+        superseded_by=row.superseded_by, panel=row.panel,
+        contributor=Contributor(**row.contributor) if row.contributor else None,
+        verified=Verified(**row.verified) if row.verified else None,
         sources=tuple(Source(**x) for x in row.sources or []), findings=tuple(findings), body=row.body)
 
 
@@ -73,7 +75,8 @@ def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, date
     """
     entries = s.execute(select(EntryRow.id, EntryRow.title, EntryRow.summary, EntryRow.language,
                                EntryRow.instrument, EntryRow.year_start, EntryRow.year_end, EntryRow.status,
-                               EntryRow.panel, EntryRow.contributor, EntryRow.sources, EntryRow.body,
+                               EntryRow.superseded_by, EntryRow.panel, EntryRow.contributor,
+                               EntryRow.verified, EntryRow.sources, EntryRow.body,
                                EntryRow.version, EntryRow.updated_at)
                         .where(EntryRow.id.in_(ids), EntryRow.state == "published").order_by(EntryRow.id)).all()
     found = [e.id for e in entries]
@@ -115,6 +118,8 @@ def _fill(row: EntryRow, entry: Entry) -> None:
     row.title, row.summary, row.language = entry.title, entry.summary, entry.language
     row.instrument, row.year_start, row.year_end = entry.instrument, entry.year_start, entry.year_end
     row.status, row.panel, row.body = entry.status, entry.panel, entry.body
+    row.superseded_by = entry.superseded_by
+    row.verified = {"date": entry.verified.date, "by": entry.verified.by} if entry.verified else None
     row.contributor = ({"name": entry.contributor.name, "organization": entry.contributor.organization}
                        if entry.contributor else None)
     row.sources = [{"title": x.title, "publisher": x.publisher, "year": x.year, "url": x.url}

@@ -59,6 +59,15 @@ def entry_json(entry: Entry, row: EntryRow) -> dict:
     return data
 
 
+def successor_of(entry: Entry) -> dict | None:
+    """The published entry that replaced this one, as {id, title}; None when there is none to link to."""
+    if not entry.superseded_by:
+        return None
+    with kb().db.session() as s:
+        row = s.get(EntryRow, entry.superseded_by)
+        return {"id": row.id, "title": row.title} if row is not None and row.state == "published" else None
+
+
 @bp.get("/entries/<entry_id>")
 def entry_page(entry_id: str):
     entry, row = visible_entry(entry_id)
@@ -66,7 +75,7 @@ def entry_page(entry_id: str):
                 for kind in FINDING_KINDS}
     related = kb().searcher.related(entry.id) if row.state == "published" else []
     return render_template("entry.html", entry=entry, row=row, body=markdown_to_html(entry.body),
-                           findings=findings, panel=panel_of(entry), related=related)
+                           findings=findings, panel=panel_of(entry), related=related, successor=successor_of(entry))
 
 
 @bp.get("/entries/<entry_id>.md")

@@ -17,7 +17,8 @@ from ..taxonomy import Taxonomy, fold
 ROWS = {"findings": ("kind", "text", "topics"), "sources": ("title", "publisher", "year", "url")}
 TERM_LISTS = ("themes", "topics", "blocs", "target_groups")
 TEXTS = ("id", "title", "summary", "language", "countries", "instrument", "year_start", "year_end", "status",
-         "panel", "body", "contributor_name", "contributor_organization", "message")
+         "superseded_by", "panel", "body", "contributor_name", "contributor_organization", "verified_date",
+         "verified_by", "message")
 ROW_KEY = re.compile(r"^(findings|sources)-(\d{1,3})-(\w+)$")
 OP = re.compile(r"^(add|remove|up|down):(findings|sources)(?::(\d{1,3}))?$")
 
@@ -39,7 +40,8 @@ def field_slot(path: str) -> str:
     beside that finding's topics, 'sources[1].url' beside that source's address."""
     path = re.sub(r"^(themes|topics|blocs|countries|target_groups)\[\d+\]$", r"\1", path)
     path = re.sub(r"^(findings\[\d+\]\.topics)\[\d+\]$", r"\1", path)
-    return {"contributor.name": "contributor_name", "contributor.organization": "contributor_organization"}.get(
+    return {"contributor.name": "contributor_name", "contributor.organization": "contributor_organization",
+            "verified": "verified_date", "verified.date": "verified_date", "verified.by": "verified_by"}.get(
         path, path)
 
 
@@ -70,6 +72,8 @@ class EntryForm:
         values.update({k: list(data[k]) for k in TERM_LISTS}, countries=", ".join(entry.countries), message="",
                       contributor_name=(entry.contributor.name or "") if entry.contributor else "",
                       contributor_organization=(entry.contributor.organization or "") if entry.contributor else "",
+                      verified_date=entry.verified.date if entry.verified else "",
+                      verified_by=(entry.verified.by or "") if entry.verified else "",
                       findings=[{"kind": f.kind, "text": f.text, "topics": list(f.topics)} for f in entry.findings],
                       sources=[{k: "" if v is None else str(v) for k, v in s.items()} for s in data["sources"]])
         return cls(values, version=version)
@@ -125,12 +129,14 @@ class EntryForm:
         """The mapping `validate_entry` reads: the fields of an entry file's front matter, plus body."""
         v = self.values
         data: dict[str, Any] = {k: v[k] for k in ("title", "summary", "language", "instrument", "year_start",
-                                                  "year_end", "status", "panel", "body")}
+                                                  "year_end", "status", "superseded_by", "panel", "body")}
         data.update({k: list(v[k]) for k in TERM_LISTS})
         data["id"] = entry_id or v["id"].strip() or slug(v["title"]) or None
         data["countries"] = resolve_countries(v["countries"], tax)
         name, organization = v["contributor_name"].strip(), v["contributor_organization"].strip()
         data["contributor"] = {"name": name, "organization": organization} if name or organization else None
+        checked, checker = v["verified_date"].strip(), v["verified_by"].strip()
+        data["verified"] = {"date": checked, "by": checker or None} if checked or checker else None
         data["sources"] = [dict(s) for s in v["sources"]]
         data["findings"] = [{"kind": f["kind"], "text": f["text"], "topics": list(f["topics"])}
                             for f in v["findings"]]

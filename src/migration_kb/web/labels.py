@@ -74,8 +74,11 @@ LONG_DATE = {"en": "{month} {day}, {year}", "es": "{day} de {month} de {year}", 
              "fr": "{day} {month} {year}"}
 
 
-def long_date(value: date | datetime, lang: str | None = None) -> str:
-    """'March 7, 2025', '7 de marzo de 2025', '7 mars 2025'... (a datetime is taken in UTC, as Flask-Babel does)."""
+def long_date(value: date | datetime | str, lang: str | None = None) -> str:
+    """'March 7, 2025', '7 de marzo de 2025', '7 mars 2025'... (a datetime is taken in UTC, as Flask-Babel does;
+    a string is an ISO date)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = (value.astimezone(UTC) if value.tzinfo else value).date()
     lang = lang if lang in LONG_DATE else ui_lang()
