@@ -85,14 +85,11 @@ def kb_instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(kb_instance):
     from migration_kb.web import create_app
+    from migration_kb.web.startup import start, stop
 
-    application = create_app(kb_instance, testing=True)
+    application = start(create_app(kb_instance, testing=True))
     yield application
-    services = application.extensions["migration_kb"]
-    if services.follower:
-        services.follower.stop()
-    services.searcher.close()
-    services.db.dispose()
+    stop(application)
 
 
 @pytest.fixture

@@ -103,20 +103,20 @@ def test_sign_in_attempts_are_limited_per_user_name(app, people):
 
 def test_sign_in_attempts_are_limited_per_address_and_shared_by_every_server(app, people, kb_instance):
     from migration_kb.web import create_app
+    from migration_kb.web.startup import stop
 
     client = from_address(app, "10.3.3.3")
     for i in range(20):
         assert sign_in(client, f"nobody{i}", "guess").status_code == 401
     assert sign_in(client, "leo", PASSWORD).status_code == 429
     # a second app server on the same database sees the same count
-    other = create_app(kb_instance, follow=False, testing=True, prepare_index=False)
+    other = create_app(kb_instance, testing=True)
     try:
         from_other = from_address(other, "10.3.3.3")
         assert sign_in(from_other, "leo", PASSWORD).status_code == 429
         assert sign_in(from_address(other, "10.4.4.4"), "leo", PASSWORD).status_code == 302
     finally:
-        other.extensions["migration_kb"].searcher.close()
-        other.extensions["migration_kb"].db.dispose()
+        stop(other)
     with app.extensions["migration_kb"].db.session() as s:
         assert s.get(SignInAttempt, ("addr:10.3.3.3", s.query(SignInAttempt.window_start)
                                      .filter_by(key="addr:10.3.3.3").scalar())).failures == 20

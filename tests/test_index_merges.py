@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from migration_kb.web import create_app
+from migration_kb.web.startup import start, stop
 from tests.conftest import write_entry
 
 WORDS = ["beta", "gamma", "delta", "epsilon"]
@@ -23,14 +24,12 @@ def served(settings, cli, tmp_path):
     for i in range(3):
         write_entry(tmp_path / "first", f"mx-ca-alpha-{i}", title=f"Practice alpha {i}")
     assert cli("import", str(tmp_path / "first")).exit_code == 0
-    app = create_app(settings, follow=False, testing=True)  # builds the index: one segment
+    app = start(create_app(settings, testing=True), follow=False)  # builds the index: one segment
     for word in WORDS:  # each import catches the index up in a commit of its own: a small segment
         write_entry(tmp_path / word, f"mx-ca-{word}", title=f"Practice {word}")
         assert cli("import", str(tmp_path / word)).exit_code == 0
-    services = app.extensions["migration_kb"]
     yield app
-    services.searcher.close()
-    services.db.dispose()
+    stop(app)
 
 
 def test_entry_pages_and_searches_answer_after_a_merge_removed_segments_the_searcher_had_open(

@@ -22,10 +22,11 @@ def lifecycle_app(tmp_path, db, settings):
     report = import_paths(db, [folder])
     assert report.imported and not report.errors, report.errors
     from migration_kb.web import create_app
+    from migration_kb.web.startup import start, stop
 
-    app = create_app(settings, testing=True, follow=False)
+    app = start(create_app(settings, testing=True), follow=False)
     yield app
-    app.extensions["migration_kb"].searcher.close()
+    stop(app)
 
 
 def test_an_ended_practice_says_so_and_links_its_successor(lifecycle_app):

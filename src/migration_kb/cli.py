@@ -143,8 +143,8 @@ def serve_cmd(ctx: Context, host: str, port: int, threads: int) -> None:
     import waitress
 
     from .config import resource_dir
-    from .search.indexer import SearchIndex
     from .web import create_app
+    from .web.startup import start
 
     db = ctx.db
     if _is_empty(db):
@@ -156,10 +156,9 @@ def serve_cmd(ctx: Context, host: str, port: int, threads: int) -> None:
             _print_errors(report.errors)
             raise click.ClickException("the shipped knowledge base did not import; nothing was served")
         click.echo(f"Imported: {report.summary()}.", err=True)
-    index = SearchIndex(ctx.settings.index_dir)
+    app = create_app(ctx.settings)
     with _progress(_published_count(db), "Indexing") as tick:
-        index.ensure(db, progress=tick, log=lambda m: click.echo(m, err=True))
-    app = create_app(ctx.settings, prepare_index=False)
+        start(app, progress=tick, log=lambda m: click.echo(m, err=True))
     click.echo(f"Serving migration-kb on http://{host}:{port}/ (instance {ctx.settings.instance})", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="migration-kb", _quiet=True)
 

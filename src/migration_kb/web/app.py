@@ -1,4 +1,4 @@
-"""create_app: settings, database, search index and follower, blueprints, errors and headers."""
+"""create_app: settings, blueprints, errors and headers. Starting the services is `startup.start`'s job."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..config import LANGUAGES, Settings
-from ..db import open_database
-from ..search.indexer import Follower, SearchIndex
+from ..db import Database
+from ..search.indexer import SearchIndex
 from ..search.query import Searcher
 from ..taxonomy import load as load_taxonomy
-from . import malloc, security
+from . import security
 from .i18n import asked_lang, select_locale, ui_lang
 from .services import Services
 
@@ -31,11 +31,10 @@ def N_(message: str) -> str:
     return message
 
 
-def create_app(settings: Settings | None = None, *, follow: bool = True, testing: bool = False,
-               prepare_index: bool = True) -> Flask:
-    """The app for one instance. `prepare_index` builds or repairs the index first (`serve` already did)."""
+def create_app(settings: Settings | None = None, *, testing: bool = False) -> Flask:
+    """The app for one instance, and nothing more: it neither migrates the database, builds the index nor
+    starts a thread. A serving process calls `startup.start(app)` before answering."""
     settings = settings or Settings.load()
-    malloc.limit_arenas()  # before the follower's and the server's threads allocate
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key(),
@@ -52,16 +51,9 @@ def create_app(settings: Settings | None = None, *, follow: bool = True, testing
     app.json.sort_keys = False
     Babel(app, locale_selector=select_locale)
 
-    db = open_database(settings)
     index = SearchIndex(settings.index_dir)
-    if prepare_index:
-        index.ensure(db)
-    searcher = Searcher(index)
-    follower = Follower(index, db, on_change=searcher.invalidate) if follow else None
-    app.extensions["migration_kb"] = Services(settings=settings, db=db, index=index, searcher=searcher,
-                                              follower=follower, taxonomy=load_taxonomy())
-    if follower:
-        follower.start()
+    app.extensions["migration_kb"] = Services(settings=settings, db=Database(settings), index=index,
+                                              searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
 
     from . import api, auth_views, browse, drafts, editor, entries, history, review, search
 

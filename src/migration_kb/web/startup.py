@@ -1,0 +1,39 @@
+"""What a serving process does once before it answers, and undoes when it ends.
+
+`create_app` only builds the app, so a test pays for none of this unless it asks: `start` tunes the
+allocator, brings the database schema up to date, builds or repairs the search index and starts the
+change-log follower; `stop` ends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from ..search.indexer import Follower
+from . import malloc
+
+
+def start(app: Flask, *, follow: bool = True, prepare_index: bool = True,
+          progress: Callable[[int], None] | None = None, log: Callable[[str], None] | None = None) -> Flask:
+    """Ready `app` to serve. `prepare_index=False` when the caller already built the index."""
+    malloc.limit_arenas()  # before the follower's and the server's threads allocate
+    services = app.extensions["migration_kb"]
+    services.db.upgrade()
+    if prepare_index:
+        services.index.ensure(services.db, progress=progress, log=log or (lambda message: None))
+    if follow and services.follower is None:
+        services.follower = Follower(services.index, services.db, on_change=services.searcher.invalidate)
+        services.follower.start()
+    return app
+
+
+def stop(app: Flask) -> None:
+    """End the follower, close the searcher and the database's connections."""
+    services = app.extensions["migration_kb"]
+    if services.follower is not None:
+        services.follower.stop()
+        services.follower = None
+    services.searcher.close()
+    services.db.dispose()
