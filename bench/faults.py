@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.postgres.harness import AppServer, Cluster, postgres_or_exit, wait_until
-from tests.postgres.workload import Record, lost_saves, percentile, run_users, unindexed, users_arguments
+from testkit.servers import AppServer, Cluster, postgres_or_exit, wait_until
+from testkit.workload import Record, lost_saves, percentile, run_users, unindexed, users_arguments
 
 
 class Site:

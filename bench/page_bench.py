@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import Server  # noqa: E402 - the same server the browser tests drive
+from testkit.servers import AppServer  # noqa: E402 - the same server the browser tests drive
 
 BUDGET_BYTES = 60 * 1024
 BUDGET_P95_MS = 100.0
@@ -98,7 +98,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="page-bench-") as tmp:
         print("starting migration-kb serve on a fresh instance (imports kb/, builds the index)...", flush=True)
-        server = Server(Path(tmp) / "instance")
+        server = AppServer(Path(tmp) / "instance")
         try:
             sizes = page_weight(server.url)
             urls = varied_searches(args.requests, args.seed)

@@ -44,8 +44,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
 
-from fts5_peer import FTS5Peer  # noqa: E402
+from testkit.fts5_peer import FTS5Peer  # noqa: E402
 
 from migration_kb.config import LANGUAGES, Settings  # noqa: E402
 from migration_kb.db import open_database  # noqa: E402

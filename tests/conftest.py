@@ -1,4 +1,8 @@
-"""Shared fixtures: a temporary instance folder, its database, and the command line against it."""
+"""Shared fixtures: a temporary instance folder, its database, and the command line against it.
+
+The database is SQLite unless a module (or test) asks for more with `pytest.mark.databases("sqlite",
+"postgresql")`: its tests then run once on each, PostgreSQL in a throwaway cluster this session starts
+(skipped cleanly where PostgreSQL is not installed)."""
 
 from __future__ import annotations
 
@@ -14,9 +18,52 @@ ROOT = Path(__file__).resolve().parents[1]
 KB = ROOT / "kb"
 
 
+def pytest_generate_tests(metafunc):
+    mark = metafunc.definition.get_closest_marker("databases")
+    if mark and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", [pytest.param(name, marks=pytest.mark.postgres) if name == "postgresql"
+                                         else name for name in mark.args], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request) -> str:
+    """The database the test runs on: "sqlite" (the default) or "postgresql"."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from testkit.servers import Cluster, postgres_bin
+
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (scripts/setup.sh --test installs it)")
+    cluster = Cluster(bin_dir)
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster) -> str:
+    """A database migrated to the current schema once; each test copies it (much faster than migrating)."""
+    url = pg_cluster.create_database("migrated")
+    open_database(Settings.load("/nonexistent", database_url=url)).dispose()
+    return "migrated"
+
+
+def database_url(request, backend: str) -> str | None:
+    """None for SQLite in the instance folder; else a fresh, migrated PostgreSQL database."""
+    if backend == "sqlite":
+        return None
+    return request.getfixturevalue("pg_cluster").fresh_database(request.getfixturevalue("pg_template"))
+
+
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings.load(tmp_path / "instance")
+def settings(tmp_path, backend, request, monkeypatch) -> Settings:
+    settings = Settings.load(tmp_path / "instance", database_url=database_url(request, backend))
+    if not settings.is_sqlite:  # child processes find the database through the environment, as servers do
+        monkeypatch.setenv("MIGRATION_KB_DATABASE_URL", settings.database_url)
+    return settings
 
 
 @pytest.fixture
@@ -70,11 +117,11 @@ def write_entry(folder: Path, entry_id: str, text: str | None = None, **fields) 
 
 # -- the web app over a real instance (SQLite + Whoosh on disk) ----------------------------------------
 @pytest.fixture(scope="module")
-def kb_instance(tmp_path_factory):
+def kb_instance(tmp_path_factory, backend, request):
     """An instance with the shipped kb imported and indexed; shared by a module's read-only tests."""
     from migration_kb.importer import import_paths
 
-    settings = Settings.load(tmp_path_factory.mktemp("kb") / "instance")
+    settings = Settings.load(tmp_path_factory.mktemp("kb") / "instance", database_url=database_url(request, backend))
     database = open_database(settings)
     report = import_paths(database, [KB])
     assert report.imported and not report.errors, report.errors

@@ -4,6 +4,8 @@ import pytest
 
 from migration_kb import accounts
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def test_search_envelope(client):
     data = client.get("/api/v1/search?q=social+security&per_page=5").get_json()

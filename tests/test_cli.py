@@ -2,11 +2,14 @@
 
 import os
 
+import pytest
 from sqlalchemy import func, select
 
 from migration_kb.models import Change, EntryRow, Revision, User
 
 from .conftest import KB, MINIMAL, write_entry
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 def count(db, model):
@@ -102,6 +105,7 @@ def test_check_of_a_missing_path(cli):
     assert result.exit_code == 1 and "/no/such/place: no such file or folder" in result.output
 
 
+@pytest.mark.databases("sqlite")  # its second instance would share the URL; tests/postgres/test_pg_backup.py
 def test_export_reimports_to_identical_records(cli, db, tmp_path):
     assert cli("import", str(KB)).exit_code == 0
     with db.session() as s:

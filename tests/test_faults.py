@@ -10,18 +10,16 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from tests.postgres.conftest import fresh_database, pg_cluster  # noqa: F401 - the fixture
-from tests.postgres.harness import AppServer, index_versions, published_versions, wait_until
-from tests.postgres.workload import Record, lost_saves, run_users, unindexed
+from testkit.servers import AppServer, index_versions, published_versions, wait_until
+from testkit.workload import Record, lost_saves, run_users, unindexed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def site(pg_cluster, tmp_path_factory):  # noqa: F811
+def site(pg_cluster, tmp_path_factory):
     """One server on a fresh database (it imports the shipped kb), two experts and an admin."""
-    url = fresh_database(pg_cluster)
+    url = pg_cluster.fresh_database()
     server = AppServer(tmp_path_factory.mktemp("site") / "a", url)
     try:
         tokens = {name: server.token(name, "expert") for name in ("ana", "ben")}
@@ -68,7 +66,7 @@ def test_kill_9_during_a_rebuild_leaves_the_old_index_answering_and_the_next_sta
     assert len(list(server.index_dir.glob("gen-*"))) == 1  # the half-built generation was cleared away
 
 
-def test_database_stopped_mid_load_answers_503_then_recovers_by_itself(site, pg_cluster):  # noqa: F811
+def test_database_stopped_mid_load_answers_503_then_recovers_by_itself(site, pg_cluster):
     url, server, tokens, admin = site
 
     def outage(record: Record) -> None:

@@ -15,6 +15,8 @@ from migration_kb.search.indexer import SearchIndex
 from migration_kb.search.query import Searcher, SearchRequest
 from migration_kb.store import delete_entry, save_entry, set_state
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def make(i: int, word: str = "alpha", **changes):
     data = {"id": f"gen-{i:05d}", "title": f"Practice {word} number {i}", "summary": f"About {word} {i}.",
@@ -108,6 +110,7 @@ def kill_midway(settings, mode: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.databases("sqlite")
 @pytest.mark.parametrize("mode", ["catch_up", "rebuild"])
 def test_kill_9_leaves_an_index_that_answers_and_the_next_start_repairs_it(db, settings, mode, open_searcher):
     fill(db, 0, 10)

@@ -10,17 +10,15 @@ from __future__ import annotations
 import signal
 
 import pytest
-
-from tests.postgres.conftest import fresh_database, pg_cluster  # noqa: F401 - the fixture
-from tests.postgres.harness import AppServer, index_versions, new_entry, published_versions, wait_until
+from testkit.servers import AppServer, index_versions, new_entry, published_versions, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def farm(pg_cluster, tmp_path_factory):  # noqa: F811
+def farm(pg_cluster, tmp_path_factory):
     """Server A (it imports the shipped kb into the empty database), then server B; experts' tokens."""
-    url = fresh_database(pg_cluster)
+    url = pg_cluster.fresh_database()
     root = tmp_path_factory.mktemp("farm")
     servers = []
     try:

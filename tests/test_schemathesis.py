@@ -19,8 +19,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from tests.postgres.harness import AppServer
+from testkit.servers import AppServer
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("MKB_API_FUZZ_EXAMPLES", "25"))

@@ -2,7 +2,7 @@
 
 The judgements (tests/search_judgements.yaml) were made by reading the entries, before running either
 engine. The same queries run on migration-kb's search and on a plain SQLite FTS5 index of the same
-entries (bench/fts5_peer.py); a table per language and overall is printed in every run.
+entries (testkit/fts5_peer.py); a table per language and overall is printed in every run.
 
 Measures, per query, over the first 10 results:
 - nDCG@10: DCG = sum(grade / log2(rank + 1)) (linear graded gains, as trec_eval), divided by the DCG of
@@ -15,14 +15,13 @@ in every language (by at least PEER_MARGIN).
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from testkit import fts5_peer
 
 from migration_kb.config import LANGUAGES, Settings
 from migration_kb.db import open_database
@@ -38,15 +37,6 @@ TARGET_LANGUAGE = 0.80
 PEER_MARGIN = 0.05  # "clearly above": at least this much nDCG@10 above FTS5 in each language
 
 
-def _load_peer_module():
-    spec = importlib.util.spec_from_file_location("fts5_peer", ROOT / "bench" / "fts5_peer.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fts5_peer", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-fts5_peer = _load_peer_module()
 
 
 # -- measures ------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from migration_kb.store import (
     set_state,
 )
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def entry(**changes):
     data = {"id": "mx-ca-test", "title": "Test practice", "summary": "Summary.", "language": "en",
@@ -91,3 +93,7 @@ def test_delete_and_restore(db):
         assert ops == ["upsert", "upsert", "upsert", "delete"]
         with pytest.raises(NotFound):
             delete_entry(s, "mx-ca-test")
+
+
+def test_runs_on_the_database_asked_for(db, backend):
+    assert db.engine.dialect.name == backend

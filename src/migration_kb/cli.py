@@ -17,7 +17,6 @@ from .models import ROLES, User
 from .taxonomy import TaxonomyError
 
 EXIT_INVALID = 1  # a file or argument is wrong
-EXIT_FAILED = 2  # the operation could not run (database unreachable, ...)
 
 
 class Context:

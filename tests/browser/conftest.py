@@ -1,20 +1,15 @@
-"""Browser tests: Debian's Chromium driven by Playwright against the real `migration-kb serve`.
+"""Browser tests: Debian's Chromium driven by Playwright against the real `migration-kb serve` (testkit).
 
 Never `playwright install`: the launch arguments point Playwright at /usr/bin/chromium.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from testkit.servers import AppServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
@@ -38,54 +33,9 @@ def browser_type_launch_args():
                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A `migration-kb serve` process on a fresh instance (it imports the shipped kb on start)."""
-
-    def __init__(self, instance: Path):
-        self.instance = instance
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "MIGRATION_KB_INSTANCE": str(instance)}
-        self.log = open(instance.parent / "serve.log", "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen([sys.executable, "-m", "migration_kb.cli", "serve", "--port", str(self.port)],
-                                        env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/api/v1/health", timeout=1):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"migration-kb serve did not start: {(instance.parent / 'serve.log').read_text()}")
-
-    def cli(self, *args: str, input: str | None = None) -> str:
-        """Run a migration-kb command against the server's instance."""
-        env = {**os.environ, "MIGRATION_KB_INSTANCE": str(self.instance)}
-        done = subprocess.run([sys.executable, "-m", "migration_kb.cli", *args], env=env, input=input,
-                              capture_output=True, text=True, timeout=60, check=True)
-        return done.stdout
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("browser") / "instance")
+    srv = AppServer(tmp_path_factory.mktemp("browser") / "instance")  # SQLite; it imports the shipped kb
     yield srv
     srv.stop()
 

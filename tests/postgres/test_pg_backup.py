@@ -12,7 +12,6 @@ from migration_kb.db import open_database
 from migration_kb.models import EntryRow, EventRow
 
 from ..conftest import KB
-from .conftest import fresh_database
 
 
 def run(instance, url, *args):
@@ -39,13 +38,13 @@ def folder_digest(folder):
 
 
 def test_export_then_import_into_empty_databases_reproduces_identical_records(pg_cluster, pg_template, tmp_path):
-    source = fresh_database(pg_cluster, pg_template)
+    source = pg_cluster.fresh_database(pg_template)
     run(tmp_path / "a", source, "import", str(KB))
     before = checksums(source)
     assert len(before[0]) > 40 and before[1]
     run(tmp_path / "a", source, "export", str(tmp_path / "backup"))
 
-    restored_pg = fresh_database(pg_cluster)  # empty: not even migrated
+    restored_pg = pg_cluster.fresh_database()  # empty: not even migrated
     restored_sqlite = f"sqlite:///{tmp_path / 'c' / 'kb.sqlite'}"
     (tmp_path / "c").mkdir()
     for instance, url in [(tmp_path / "b", restored_pg), (tmp_path / "c", restored_sqlite)]:

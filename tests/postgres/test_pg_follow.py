@@ -1,5 +1,6 @@
 """Search follows the change log on PostgreSQL: a transaction that commits late is not skipped, and a log
-trimmed past an index's position makes that index rebuild rather than miss changes."""
+trimmed past an index's position makes that index rebuild rather than miss changes. (The index's other tests,
+tests/test_index.py, run on both databases.)"""
 
 from datetime import timedelta
 
@@ -11,22 +12,7 @@ from migration_kb.models import Change
 from migration_kb.search.indexer import Follower, LogTrimmed, SearchIndex
 from migration_kb.search.query import Searcher, SearchRequest
 from migration_kb.store import save_entry
-from tests import test_index as on_sqlite
 from tests.test_index import make
-
-
-def _quick(test) -> bool:
-    return not any(mark.name == "slow" for mark in getattr(test, "pytestmark", []))
-
-
-globals().update({name: value for name, value in vars(on_sqlite).items()
-                  if (name.startswith("test_") and _quick(value)) or name == "open_searcher"})
-
-
-@pytest.fixture(autouse=True)
-def _children_use_this_database(monkeypatch, settings):
-    """Child processes of the shared tests find the database through the environment, as servers do."""
-    monkeypatch.setenv("MIGRATION_KB_DATABASE_URL", settings.database_url)
 
 
 def found(index: SearchIndex, word: str) -> set[str]:

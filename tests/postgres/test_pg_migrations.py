@@ -8,11 +8,9 @@ from migration_kb.config import Settings
 from migration_kb.db import open_database
 from migration_kb.models import Base
 
-from .conftest import fresh_database
-
 
 def test_migrations_build_the_models_schema_on_an_empty_database(pg_cluster, tmp_path):
-    url = fresh_database(pg_cluster)  # template0: not even the schema exists
+    url = pg_cluster.fresh_database()  # template0: not even the schema exists
     db = open_database(Settings.load(tmp_path, database_url=url))
     try:
         with db.engine.connect() as conn:
@@ -26,7 +24,7 @@ def test_migrations_build_the_models_schema_on_an_empty_database(pg_cluster, tmp
 def test_two_servers_starting_together_migrate_once(pg_cluster, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    url = fresh_database(pg_cluster)
+    url = pg_cluster.fresh_database()
     settings = Settings.load(tmp_path, database_url=url)
     with ThreadPoolExecutor(4) as pool:
         databases = list(pool.map(lambda _: open_database(settings), range(4)))  # none fails

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.client import HTTPException
 from urllib.parse import quote_plus
 
-from .harness import AppServer, index_versions, new_entry, published_versions, wait_until
+from .servers import AppServer, index_versions, new_entry, published_versions, wait_until
 
 FACET_QUERIES = [
     "theme=labour-mobility", "theme=management&bloc=MERCOSUR", "bloc=CAN", "country=MX", "country=US&theme=protection",

@@ -1,6 +1,6 @@
 """Real parts for scale-out, fault and load runs: a throwaway PostgreSQL cluster and `migration-kb serve`.
 
-Used by the tests (tests/postgres, test_scaleout.py, test_faults.py) and by the bench scripts.
+Used by the tests (tests/postgres, tests/browser, test_scaleout.py, test_faults.py) and by the bench scripts.
 Everything listens on 127.0.0.1 only and is stopped by whoever started it.
 """
 
@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def postgres_bin() -> Path | None:
@@ -100,6 +100,11 @@ class Cluster:
     def create_database(self, name: str, template: str = "template0") -> str:
         self.sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
+
+    def fresh_database(self, template: str = "template0") -> str:
+        """A new database copied from `template` (template0: empty, not even migrated); returns its URL."""
+        self._made = getattr(self, "_made", 0) + 1
+        return self.create_database(f"t{self._made}", template)
 
 
 class AppServer:
