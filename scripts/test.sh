@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check src tests bench testkit
+.venv/bin/lint-imports --no-cache
 .venv/bin/migration-kb check kb
 exec .venv/bin/python -m pytest "$@"
