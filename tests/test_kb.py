@@ -69,3 +69,52 @@ def test_each_entry_has_sources_findings_and_a_real_body(entries):
 def test_each_entry_names_the_panel_of_its_first_theme(entries):
     for e in entries:
         assert e.panel == f"oas-2011-bilateral-cooperation/{e.themes[0]}", e.id
+
+
+# -- the grown knowledge base (the content issue of the second wave) ------------------------------------
+# The 35 independent states of the Americas, all OAS members in 2011.
+AMERICAS_STATES = ("AG", "AR", "BS", "BB", "BZ", "BO", "BR", "CA", "CL", "CO", "CR", "CU", "DM", "DO", "EC", "SV", "GD",
+                   "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE", "KN", "LC", "VC", "SR", "TT", "US",
+                   "UY", "VE")
+BILATERAL_FORMS = ("bilateral-agreement", "memorandum-of-understanding", "joint-programme")
+
+
+def bilateral(entries):
+    """Entries of a bilateral instrument or programme: its two state parties are the first two countries."""
+    return [e for e in entries if e.instrument in BILATERAL_FORMS and len(e.countries) >= 2]
+
+
+def test_at_least_124_entries(entries):
+    assert len(entries) >= 124
+
+
+def test_bilateral_first_45_entries_across_30_pairs(entries):
+    pairs = {frozenset(e.countries[:2]) for e in bilateral(entries)}
+    assert len(bilateral(entries)) >= 45 and len(pairs) >= 30
+
+
+def test_every_state_of_the_americas_is_a_party_twice(entries):
+    parties = Counter(c for e in entries for c in e.countries)
+    assert {s: parties[s] for s in AMERICAS_STATES if parties[s] < 2} == {}
+
+
+def test_language_minimums_of_the_grown_kb(entries):
+    by_language = Counter(e.language for e in entries)
+    assert by_language["es"] >= 30 and by_language["pt"] >= 15 and by_language["fr"] >= 15
+
+
+def test_every_entry_says_when_its_facts_were_checked(entries):
+    assert [e.id for e in entries if e.verified is None] == []
+
+
+def test_every_successor_exists(entries):
+    ids = {e.id for e in entries}
+    assert {e.id: e.superseded_by for e in entries if e.superseded_by and e.superseded_by not in ids} == {}
+    assert any(e.superseded_by for e in entries)  # the lifecycle is used, not only allowed
+
+
+def test_the_fact_check_record_covers_every_new_entry(entries):
+    record = (KB / "CHECKS.md").read_text(encoding="utf-8")
+    checked = set(re.findall(r"^## ([a-z0-9-]+)\s*$", record, re.M))
+    new = {e.id for e in entries if e.verified and e.verified.date >= "2026-12-01"}
+    assert new - checked == set()

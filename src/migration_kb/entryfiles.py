@@ -141,6 +141,11 @@ def to_record(parsed: ParsedFile, known_panels: set[str] | None = None) -> Entry
 
 
 # -- finding files ---------------------------------------------------------------------------------
+def _notes_for_people(path: Path) -> bool:
+    """README.md, CHECKS.md...: a folder's notes, written in capitals; an entry's id is never upper-case."""
+    return path.stem.isupper() or path.name.lower() == "readme.md"
+
+
 def collect(paths: list[str | os.PathLike]) -> tuple[list[tuple[Path, str]], list[str]]:
     """Expand files and folders into (path, shown) pairs of .md files, events first.
 
@@ -160,7 +165,7 @@ def collect(paths: list[str | os.PathLike]) -> tuple[list[tuple[Path, str]], lis
         else:
             base = root.resolve()
             candidates = [(p, str(p)) for p in sorted(root.rglob("*.md"))
-                          if p.name.lower() != "readme.md" and not any(part.startswith(".") for part in p.parts)]
+                          if not _notes_for_people(p) and not any(part.startswith(".") for part in p.parts)]
         for path, shown in candidates:
             real = path.resolve()
             if base is not None and not real.is_relative_to(base):
