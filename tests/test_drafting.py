@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from docx import Document
 
 from migration_kb import accounts, errors, models
-from migration_kb.drafting import access, edits, export_docx, export_markdown, words
-from migration_kb.drafting.history import restore, revisions
-from migration_kb.drafting.view import build_view
-from migration_kb.records import validate_entry
-from migration_kb.store import get_entry, save_entry
+from migration_kb.drafting import access, edits, export_docx, export_html, export_markdown, words
+from migration_kb.drafting.history import old_snapshot, restore, revisions
+from migration_kb.drafting.view import build_view, event_choices
+from migration_kb.drafting.workbench import panel_titles
+from migration_kb.records import validate_entry, validate_event
+from migration_kb.store import get_entry, save_entry, save_event
 from migration_kb.taxonomy import load as load_taxonomy
 
 TAX = load_taxonomy()
@@ -269,3 +271,70 @@ def test_a_title_is_required_and_the_event_must_exist(kb):
             edits.create_draft(s, user(s, "rita"), "   ")
         with pytest.raises(errors.DraftError, match="event: there is no event 'nope'"):
             edits.create_draft(s, user(s, "rita"), "T", "nope")
+
+
+# -- the reads pages and the API use -------------------------------------------------------------------------
+def test_a_users_drafts_are_listed_newest_first_with_owner_and_count(kb):
+    db, ids = kb
+    older = new_draft(db)
+    with db.session() as s:
+        raul = user(s, "raul")
+        theirs = edits.create_draft(s, raul, "Raul's notes")
+        edits.share(s, theirs, raul, "rita")
+        theirs_id = theirs.id
+    with db.session() as s:
+        listed = access.drafts_of(s, user(s, "rita"))
+        assert [(d.id, d.title, d.owner, d.mine, d.findings) for d in listed] == [
+            (theirs_id, "Raul's notes", "raul", False, 0), (older, "Conclusions and recommendations", "rita", True, 4)]
+        assert access.summary(s, s.get(models.Draft, older), user(s, "rita")) == listed[1]
+        edits.set_text(s, s.get(models.Draft, older), user(s, "rita"), "", "Newer now.", TAX)
+    with db.session() as s:
+        assert [d.id for d in access.drafts_of(s, user(s, "rita"))] == [older, theirs_id]
+        people = access.people(s, s.get(models.Draft, theirs_id))
+    assert people.owner == access.Person(ids["raul"], "raul")
+    assert people.colleagues == [access.Person(ids["rita"], "rita")]
+
+
+def test_an_old_version_reads_as_it_was(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    with db.session() as s:
+        draft = s.get(models.Draft, draft_id)
+        edits.update_settings(s, draft, user(s, "rita"), title="Renamed", event_id=None, grouping="bloc")
+        first, second = old_snapshot(s, draft, 1), old_snapshot(s, draft, 2)
+        assert old_snapshot(s, draft, 99) is None
+        latest, author = revisions(s, draft)[0]
+    assert (first["title"], first["items"]) == ("Conclusions and recommendations", [])
+    assert [i["entry_id"] for i in second["items"]] == ["andean-card", "andean-card", "mercosur-residence",
+                                                        "mx-gt-workers"]
+    assert (latest.version, latest.message, author) == (3, "settings", "rita")
+
+
+def test_events_to_conclude_newest_first_and_panel_names_under_every_alias(kb):
+    db, _ = kb
+    with db.session() as s:
+        save_event(s, validate_event({"id": "ws-2009", "title": "Older workshop", "date": "2009-05-01"}))
+        save_event(s, validate_event({
+            "id": "ws-2011", "title": "Newer workshop", "date": "2011-04-12", "aliases": ["ws"],
+            "panels": [{"id": "opening", "title": "Opening"},
+                       {"id": "protection", "number": "II", "title": "Protection"}]}))
+        assert event_choices(s) == [("ws-2011", "Newer workshop"), ("ws-2009", "Older workshop")]
+        assert panel_titles(s) == {"ws-2011/opening": "Opening", "ws/opening": "Opening",
+                                   "ws-2011/protection": "II. Protection", "ws/protection": "II. Protection"}
+
+
+def test_html_export_is_one_escaped_document_with_its_own_stylesheet(kb):
+    db, _ = kb
+    draft_id = new_draft(db)
+    edit_entry(db, "andean-card", lambda found: found[0].update(text="One card <b>replaces</b> four & more."))
+    with db.session() as s:
+        edits.set_text(s, s.get(models.Draft, draft_id), user(s, "rita"), "", "We *heard* it.", TAX)
+    html = export_html.to_html(view_of(db, draft_id), EXPORT, "body { margin: 0 }")
+    assert html.startswith("<!doctype html>") and "<style>body { margin: 0 }</style>" in html
+    assert "<h1>Conclusions and recommendations</h1>" in html and "<em>heard</em>" in html
+    assert "One card &lt;b&gt;replaces&lt;/b&gt; four &amp; more." in html and "<b>replaces" not in html
+    assert "(changed: Changed since cited. Text as cited: “One card replaces four forms.”)" in html
+    assert [h for h in re.findall(r"<h[23]>([^<]*)</h[23]>", html)] == [
+        "Migration management", "Strengths", "Difficulties", "Labour mobility and regional integration",
+        "Lessons learned", "Sources"]
+    assert '<a href="https://kb.example/entries/mx-gt-workers">' in html

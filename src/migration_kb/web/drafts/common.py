@@ -7,10 +7,8 @@ from functools import wraps
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext
-from sqlalchemy.orm import Session
 
 from ...drafting import access, words
-from ...models import Draft
 from ...render import markdown_to_html
 from ..auth import can, current_user
 from ..i18n import ui_lang
@@ -35,8 +33,9 @@ def rapporteur_page(view):
     return wrapped
 
 
-def open_draft(s: Session, draft_id: int) -> Draft:
-    """The draft, if the signed-in user may work on it; 404 otherwise (it does not exist for them)."""
+def open_draft(s, draft_id: int):
+    """The draft (to pass to the edits and reads of `drafting`), if the signed-in user may work on it; 404
+    otherwise: it does not exist for them."""
     draft = access.draft_for(s, draft_id, current_user())
     if draft is None:
         abort(404)
