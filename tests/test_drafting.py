@@ -287,6 +287,7 @@ def test_a_users_drafts_are_listed_newest_first_with_owner_and_count(kb):
         assert [(d.id, d.title, d.owner, d.mine, d.findings) for d in listed] == [
             (theirs_id, "Raul's notes", "raul", False, 0), (older, "Conclusions and recommendations", "rita", True, 4)]
         assert access.summary(s, s.get(models.Draft, older), user(s, "rita")) == listed[1]
+        assert access.draft_titles(s, user(s, "rita")) == [(d.id, d.title) for d in listed]
         edits.set_text(s, s.get(models.Draft, older), user(s, "rita"), "", "Newer now.", TAX)
     with db.session() as s:
         assert [d.id for d in access.drafts_of(s, user(s, "rita"))] == [older, theirs_id]

@@ -56,12 +56,21 @@ class DraftSummary:
     mine: bool  # owned by the user who asked (else shared with them)
 
 
-def drafts_of(s: Session, user: User) -> list[DraftSummary]:
+def _visible(user: User, *columns):
     """The drafts a user owns or was given, most recently changed first."""
     shared = select(DraftShare.draft_id).where(DraftShare.user_id == user.id)
-    drafts = list(s.scalars(select(Draft).where(or_(Draft.owner_id == user.id, Draft.id.in_(shared)))
-                            .order_by(Draft.updated_at.desc(), Draft.id.desc())))
-    return _summaries(s, drafts, user)
+    return (select(*columns).where(or_(Draft.owner_id == user.id, Draft.id.in_(shared)))
+            .order_by(Draft.updated_at.desc(), Draft.id.desc()))
+
+
+def drafts_of(s: Session, user: User) -> list[DraftSummary]:
+    """The drafts a user owns or was given, most recently changed first."""
+    return _summaries(s, list(s.scalars(_visible(user, Draft))), user)
+
+
+def draft_titles(s: Session, user: User) -> list[tuple[int, str]]:
+    """(id, title) of the same drafts, in the same order: the "add to draft" choices of every page."""
+    return [(draft_id, title) for draft_id, title in s.execute(_visible(user, Draft.id, Draft.title))]
 
 
 def summary(s: Session, draft: Draft, user: User) -> DraftSummary:

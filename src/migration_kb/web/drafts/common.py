@@ -76,6 +76,6 @@ def draft_helpers():
         if not can("draft", user):
             return None
         with kb().db.session() as s:
-            return [(d.id, d.title) for d in access.drafts_of(s, user)]
+            return access.draft_titles(s, user)
 
     return {"draft_choices": draft_choices}
