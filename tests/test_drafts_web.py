@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -18,6 +19,7 @@ from migration_kb.store import get_entry, save_entry
 from migration_kb.web.auth import session_epoch
 
 CSRF = "a-test-csrf-token"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +242,26 @@ def test_add_to_draft_include_for_the_entry_page(app, client, people, three_find
         assert "finding_id" not in render_template_string(template, entry=entry)
     with app.test_request_context("/entries/x"):
         assert render_template_string(template, entry=entry).strip() == ""
+
+
+def test_workbench_filters_by_workshop_panel(client):
+    panel = "oas-2011-bilateral-cooperation/services"
+    html = client.get(f"/findings?panel={panel}&per_page=100").get_data(as_text=True)
+    total = int(re.search(r'class="total" role="status">(\d+) finding', html).group(1))
+    entries = set(re.findall(r'href="/entries/([a-z0-9-]+)[^"]*#finding-', html))
+    in_panel = {p.stem for p in (ROOT / "kb" / "entries").glob("*.md") if f"\npanel: {panel}\n" in p.read_text()}
+    assert total >= 1 and entries and entries <= in_panel
+    assert total == sum(len(client.get(f"/api/v1/entries/{e}").get_json()["findings"]) for e in in_panel)
+    assert client.get("/findings?panel=nowhere/none").status_code == 400
+
+
+def test_an_old_version_has_its_page_and_an_unknown_one_is_404(client, people, three_findings):
+    draft_id = new_draft(client, people, three_findings[:1], title="First title")
+    sign_in(client, people, "rita")
+    post(client, f"/drafts/{draft_id}/settings", title="Second title", event_id="", grouping="theme")
+    old = client.get(f"/drafts/{draft_id}/history/1")
+    assert old.status_code == 200
+    page = old.get_data(as_text=True)
+    assert "First title" in page and "Restore this version" in page
+    assert client.get(f"/drafts/{draft_id}/history/99").status_code == 404
+    assert "Second title" in client.get(f"/drafts/{draft_id}/history").get_data(as_text=True)

@@ -1,0 +1,61 @@
+"""A draft's exports (Markdown, print-ready HTML, Word), for its page and for the API."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Response, abort, request
+
+from ...drafting.export_docx import to_docx
+from ...drafting.export_html import to_html
+from ...drafting.export_markdown import to_markdown
+from ...drafting.view import build_view
+from ..auth import require
+from ..services import kb
+from .common import api, bp, export_context, open_draft, rapporteur_page
+
+STYLESHEET = Path(__file__).parents[1] / "static" / "drafts.css"
+EXPORTS = {"md": ("text/markdown; charset=utf-8", "md"), "html": ("text/html; charset=utf-8", "html"),
+           "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")}
+
+
+@cache
+def print_css() -> tuple[str, str]:
+    """The export's own stylesheet (embedded, so the file prints the same offline) and its CSP hash."""
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return css, "sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode()
+
+
+def export(draft_id: int) -> Response:
+    fmt = request.args.get("format", "html")
+    if fmt not in EXPORTS:
+        abort(400, description=f"format: {fmt[:20]!r} is not one of {', '.join(EXPORTS)}")
+    with kb().db.session() as s:
+        view = build_view(s, open_draft(s, draft_id), kb().taxonomy)
+    ctx = export_context()
+    mimetype, ext = EXPORTS[fmt]
+    filename = f"draft-{view.id}-v{view.version}.{ext}"
+    headers = {"Content-Disposition": f'{"inline" if fmt == "html" else "attachment"}; filename="{filename}"'}
+    if fmt == "md":
+        return Response(to_markdown(view, ctx), headers=headers, content_type=mimetype)
+    if fmt == "docx":
+        return Response(to_docx(view, ctx), headers=headers, content_type=mimetype)
+    css, digest = print_css()
+    headers["Content-Security-Policy"] = (f"default-src 'none'; style-src '{digest}'; img-src 'self' data:; "
+                                          "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return Response(to_html(view, ctx, css), headers=headers, content_type=mimetype)
+
+
+@bp.get("/drafts/<int:draft_id>/export")
+@rapporteur_page
+def export_page(draft_id: int):
+    return export(draft_id)
+
+
+@api.get("/<int:draft_id>/export")
+@require("draft")
+def api_export(draft_id: int):
+    return export(draft_id)
