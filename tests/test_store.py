@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
+from migration_kb.errors import Invalid
 from migration_kb.models import Change, EntryRow, FindingRow, Revision
 from migration_kb.records import validate_entry
 from migration_kb.store import (
     NotFound,
     StaleVersion,
-    StoreError,
     delete_entry,
     get_entry,
     restore_revision,
@@ -75,7 +75,7 @@ def test_finding_ids_survive_an_edit_of_their_text(db):
 def test_publish_requires_sources(db):
     with db.session() as s:
         save_entry(s, entry(sources=[]))
-        with pytest.raises(StoreError, match="at least one source"):
+        with pytest.raises(Invalid, match="at least one source"):
             set_state(s, "mx-ca-test", "published")
 
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .config import LANGUAGES
+from .errors import FieldError, Invalid
 from .taxonomy import Taxonomy
 from .taxonomy import load as load_taxonomy
 
@@ -32,25 +33,15 @@ ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs
                 "findings", "body")
 
 
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-    line: int | None = None
+class ValidationError(Invalid, ValueError):
+    """Every problem of one record (422 on the web); `where` names its file for `check`'s lines."""
 
-    def format(self, where: str | None = None) -> str:
-        place = where or ""
-        if where and self.line:
-            place = f"{where}:{self.line}"
-        prefix = f"{place}: " if place else ""
-        return f"{prefix}{self.field}: {self.message}" if self.field else f"{prefix}{self.message}"
-
-
-class ValidationError(ValueError):
     def __init__(self, errors: list[FieldError], where: str | None = None):
-        self.errors = errors
         self.where = where
-        super().__init__("\n".join(e.format(where) for e in errors))
+        super().__init__(errors, "The entry is not valid: %(problems)s")
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages())
 
     def messages(self) -> list[str]:
         return [e.format(self.where) for e in self.errors]

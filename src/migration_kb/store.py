@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .errors import Conflict, Invalid, NotFound
 from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, Revision, Tag, now
 from .records import Contributor, Entry, Event, Finding, Panel, Source, validate_entry
 
@@ -20,21 +21,14 @@ VOCABULARY_OF = {"themes": "theme", "topics": "topic", "blocs": "bloc", "countri
                  "target_groups": "target_group"}
 
 
-class StoreError(Exception):
-    """A write that cannot be done as asked; the message says why, for the user."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-class StaleVersion(StoreError):
+class StaleVersion(Conflict):
     """Someone saved the entry after the version the editor started from."""
 
     def __init__(self, entry_id: str, expected: int, current: int):
         self.entry_id, self.expected, self.current = entry_id, expected, current
-        super().__init__(f"{entry_id} was changed by someone else: you edited version {expected}, "
-                         f"the current version is {current}")
+        super().__init__("%(entry)s was changed by someone else: you edited version %(expected)d, "
+                         "the current version is %(current)d", field="version", entry=entry_id,
+                         expected=expected, current=current)
 
 
 @dataclass(frozen=True)
@@ -93,7 +87,7 @@ def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, date
 def get_entry(s: Session, entry_id: str) -> tuple[Entry, EntryRow]:
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}")
+        raise NotFound("There is no entry %(id)r.", id=entry_id)
     return row_to_entry(row), row
 
 
@@ -154,7 +148,8 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
     so bulk imports skip the lookup for unchanged entries.
     """
     if state is not None and state not in STATES:
-        raise StoreError(f"{state!r} is not a workflow state ({', '.join(STATES)})")
+        raise Invalid.one("state", "%(state)r is not a workflow state (%(states)s)", state=state,
+                          states=", ".join(STATES))
     new_hash = entry.content_hash()
     if known is not None and known[0] == new_hash and (state is None or state == known[1]):
         return SaveResult(entry.id, "unchanged", known[2])
@@ -163,7 +158,7 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
         raise StaleVersion(entry.id, expected_version, row.version)
     if row is None:
         if expected_version not in (None, 0):
-            raise NotFound(f"no entry {entry.id!r} to update")
+            raise NotFound("There is no entry %(id)r to update.", id=entry.id)
         target_state = state or "draft"
         _require_publishable(entry, target_state)
         row = EntryRow(id=entry.id, state=target_state, version=1, author_id=author_id)
@@ -189,7 +184,7 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
 
 def _require_publishable(entry: Entry, state: str) -> None:
     if state == "published" and not entry.sources:
-        raise StoreError(f"{entry.id}: sources: an entry needs at least one source before it is published")
+        raise Invalid.one("sources", "an entry needs at least one source before it is published")
 
 
 def set_state(s: Session, entry_id: str, state: str, *, author_id: int | None = None,
@@ -203,7 +198,7 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
                  expected_version: int | None = None) -> None:
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}")
+        raise NotFound("There is no entry %(id)r.", id=entry_id)
     if expected_version is not None and row.version != expected_version:
         raise StaleVersion(entry_id, expected_version, row.version)
     row.version += 1
@@ -215,7 +210,7 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
 def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
     rev = s.scalar(select(Revision).where(Revision.entry_id == entry_id, Revision.version == version))
     if rev is None or rev.record is None:
-        raise NotFound(f"no revision {version} of {entry_id!r}")
+        raise NotFound("There is no version %(version)d of %(id)r.", version=version, id=entry_id)
     entry = validate_entry(rev.record)
     return save_entry(s, entry, author_id=author_id, message=f"restored version {version}")
 

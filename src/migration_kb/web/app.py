@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import LANGUAGES, Settings
 from ..db import open_database
+from ..errors import DomainError
 from ..search.indexer import Follower, SearchIndex
 from ..search.query import Searcher
 from ..taxonomy import load as load_taxonomy
@@ -107,11 +108,20 @@ def _wants_json() -> bool:
 
 
 def _register_errors(app: Flask) -> None:
-    def respond(status: int, message: str):
+    def respond(status: int, message: str, shown: str | None = None, errors: list | None = None):
         if _wants_json():
-            return make_response(jsonify({"error": message}), status)
+            body = {"error": message}
+            if errors or status == 422:
+                body["errors"] = [{"field": e.field, "message": e.message} for e in errors or []]
+            return make_response(jsonify(body), status)
         # Pages speak the UI language: a message with a catalogue entry is translated, any other shown as is.
-        return make_response(render_template("error.html", status=status, message=gettext(message)), status)
+        return make_response(render_template("error.html", status=status,
+                                             message=shown if shown is not None else gettext(message)), status)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """Every refusal of store, workflow, accounts and validation: its own status, message and fields."""
+        return respond(exc.status, exc.message, gettext(exc.template, **exc.values), exc.field_errors())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
