@@ -1,9 +1,9 @@
 """The fields GET /api/v1/entries/<id> adds to an entry's own, and checking them when a client sends them back.
 
 A REST client reads an entry, changes a field and PUTs the same JSON back, so the read-only fields are
-accepted, checked and set aside: `version` must be the stored one (409 otherwise, as `If-Match`); `state`,
-`created_at` and `updated_at` must hold their stored values (422 naming the field otherwise: the state
-changes through the workflow); a finding's `id` must be one of this entry's finding ids (`<entry id>:<n>`;
+accepted, checked and set aside: `version` and `updated_at` must be the stored ones (409 otherwise, as
+`If-Match`); `state` and `created_at` must hold their stored values (422 naming the field otherwise: the
+state changes through the workflow); a finding's `id` must be one of this entry's finding ids (`<entry id>:<n>`;
 a finding's id is its position, so ids never reorder findings).
 """
 
@@ -13,8 +13,9 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..errors import BadRequest, FieldError, Invalid
+from ..errors import BadRequest, Conflict, FieldError, Invalid
 from ..records import Entry, ValidationError, validate_entry
+from ..store import StaleVersion
 
 if TYPE_CHECKING:
     from ..models import EntryRow
@@ -43,12 +44,17 @@ def _take_read_only(data: dict, entry_id: str | None, row: EntryRow | None) -> t
     version = sent.get("version")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise BadRequest("version: must be the whole number of the version you edited", field="version")
+    if row is not None and version is not None and version != row.version:
+        raise StaleVersion(row.id, version, row.version)  # the other fields differ then too: say why once
+    if row is not None and sent.get("updated_at") is not None and not _same_time(sent["updated_at"], row.updated_at):
+        raise Conflict("%(id)s was changed by someone else since %(seen)s", field="updated_at", id=row.id,
+                       seen=str(sent["updated_at"])[:40])
     errors: list[FieldError] = []
     state = sent.get("state")
     if state is not None and state != (row.state if row is not None else "draft"):
         errors.append(FieldError("state", f"is {row.state if row is not None else 'draft'} (read-only): a state "
                                           "changes through review, e.g. POST /api/v1/entries/<id>/publish"))
-    for name in ("created_at", "updated_at"):
+    for name in ("created_at", "updated_at") if row is None else ("created_at",):
         if sent.get(name) is not None and not _same_time(sent[name], getattr(row, name) if row else None):
             errors.append(FieldError(name, "is read-only: send the value GET gave, or leave it out"))
     errors += _finding_ids(data.get("findings"), data.get("id", entry_id))
