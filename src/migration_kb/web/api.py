@@ -16,7 +16,7 @@ from .. import workflow
 from ..errors import BadRequest, Conflict, NotFound
 from ..models import EntryRow, FindingRow
 from ..records import FINDING_KINDS
-from ..search.query import MAX_PER_PAGE, SearchError, SearchRequest
+from ..search.query import SearchError, SearchRequest
 from ..store import delete_entry, save_entry
 from .api_fields import entry_from_json
 from .auth import current_user, require
@@ -159,7 +159,7 @@ def taxonomy():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(MAX_PER_PAGE))
+    return jsonify(openapi_document(kb().taxonomy))
 
 
 @bp.get("/health")
