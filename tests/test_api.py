@@ -205,3 +205,27 @@ def test_read_only_fields_sent_back_are_checked(client, tokens):
     assert bad_version.status_code == 400 and bad_version.get_json()["errors"][0]["field"] == "version"
     assert client.delete("/api/v1/entries/test-read-only?version=abc", headers=headers).status_code == 400
     assert client.get("/api/v1/entries/test-read-only", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("raw", ['{"title": "\\ud800"}', "[" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000, "{"])
+def test_bodies_no_store_could_hold_answer_400(client, tokens, raw):
+    response = client.post("/api/v1/entries", data=raw, content_type="application/json",
+                           headers=auth(tokens["ana"]))
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_a_refusal_on_a_page_is_an_error_page_in_the_ui_language(client, tokens, app):
+    from tests.experts import add_people, csrf, signed_in
+
+    add_people(app, {"eve": "expert"})
+    eve = signed_in(app, "eve")
+    page = eve.get("/entries/no-such-entry/edit")
+    assert page.status_code == 404 and "There is no entry &#39;no-such-entry&#39;." in page.get_data(as_text=True)
+    page = eve.get("/entries/no-such-entry/edit?lang=es")
+    assert page.status_code == 404 and "No hay ninguna entrada &#39;no-such-entry&#39;." in page.get_data(as_text=True)
+    assert client.post("/api/v1/entries", json={**NEW, "id": "test-own-page"}, headers=auth(tokens["ana"])).status_code == 201
+    ana = signed_in(app, "ana")
+    token = csrf(ana, "/entries/test-own-page/review")
+    refused = ana.post("/entries/test-own-page/review?lang=fr", data={"csrf_token": token, "step": "approve"})
+    assert refused.status_code == 403
+    assert "par un expert autre que son auteur" in refused.get_data(as_text=True)

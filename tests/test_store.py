@@ -91,3 +91,16 @@ def test_delete_and_restore(db):
         assert ops == ["upsert", "upsert", "upsert", "delete"]
         with pytest.raises(NotFound):
             delete_entry(s, "mx-ca-test")
+
+
+def test_an_id_used_again_after_a_delete_goes_on_from_its_history(db):
+    with db.session() as s:
+        save_entry(s, entry())
+        save_entry(s, entry(title="Second title"))
+        delete_entry(s, "mx-ca-test")
+    with db.session() as s:
+        result = save_entry(s, entry(title="Third life"))
+        assert (result.outcome, result.version) == ("added", 4)  # 1, 2, deleted as 3
+        versions = s.scalars(select(Revision.version).where(Revision.entry_id == "mx-ca-test")
+                             .order_by(Revision.version)).all()
+        assert versions == [1, 2, 3, 4]

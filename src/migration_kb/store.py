@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Invalid, NotFound
@@ -161,13 +161,15 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
             raise NotFound("There is no entry %(id)r to update.", id=entry.id)
         target_state = state or "draft"
         _require_publishable(entry, target_state)
-        row = EntryRow(id=entry.id, state=target_state, version=1, author_id=author_id)
+        # An id used before (then deleted) goes on from its last version: its history stays one history.
+        before = s.scalar(select(func.max(Revision.version)).where(Revision.entry_id == entry.id)) or 0
+        row = EntryRow(id=entry.id, state=target_state, version=before + 1, author_id=author_id)
         _fill(row, entry)
         s.add(row)
         _replace_findings(s, row, entry)
         s.flush()
         _log(s, row, author_id, message or "created", entry.to_dict())
-        return SaveResult(entry.id, "added", 1)
+        return SaveResult(entry.id, "added", row.version)
     target_state = state or row.state
     if row.content_hash == new_hash and row.state == target_state:
         return SaveResult(entry.id, "unchanged", row.version)

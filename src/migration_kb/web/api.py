@@ -11,6 +11,7 @@ import re
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from .. import workflow
 from ..errors import BadRequest, Conflict, NotFound
@@ -81,7 +82,12 @@ def findings():
 # -- writes ----------------------------------------------------------------------------------------
 # Refusals are DomainErrors (errors.py); the app's one handler answers them as {"error", "errors"}.
 def _payload() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=not request.is_json)
+    except HTTPException as exc:  # werkzeug's "Failed to decode JSON object: <why>" (json_body.py)
+        while isinstance(exc.__cause__, HTTPException):
+            exc = exc.__cause__
+        raise BadRequest(str(exc.description)[:300]) from None
     if not isinstance(data, dict):
         raise BadRequest("Send a JSON object with the entry's fields (Content-Type: application/json).")
     return data

@@ -20,6 +20,7 @@ from ..search.query import Searcher
 from ..taxonomy import load as load_taxonomy
 from . import malloc, security
 from .i18n import asked_lang, select_locale, ui_lang
+from .json_body import BodyJSONProvider
 from .services import Services
 
 log = logging.getLogger("migration_kb")
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = True, testing
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         JSON_SORT_KEYS=False,
     )
+    app.json = BodyJSONProvider(app)  # request bodies: valid Unicode, bounded nesting, or 400
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     Babel(app, locale_selector=select_locale)

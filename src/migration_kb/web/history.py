@@ -97,7 +97,7 @@ def restore(entry_id: str, version: int):
     except Invalid as exc:
         # The history page says why: e.g. a published entry cannot go back to a version without sources,
         # or the vocabularies changed since that version. No such version: the app's 404.
-        flash(_("Version %(v)d cannot be restored: %(why)s", v=version, why=_(exc.template, **exc.values)))
+        flash(_(exc.template, **exc.values))
         return redirect(url_for("history.history_page", entry_id=entry_id))
     kb().written()
     if result.outcome == "unchanged":
