@@ -223,7 +223,8 @@ def test_a_refusal_on_a_page_is_an_error_page_in_the_ui_language(client, tokens,
     assert page.status_code == 404 and "There is no entry &#39;no-such-entry&#39;." in page.get_data(as_text=True)
     page = eve.get("/entries/no-such-entry/edit?lang=es")
     assert page.status_code == 404 and "No hay ninguna entrada &#39;no-such-entry&#39;." in page.get_data(as_text=True)
-    assert client.post("/api/v1/entries", json={**NEW, "id": "test-own-page"}, headers=auth(tokens["ana"])).status_code == 201
+    created = client.post("/api/v1/entries", json={**NEW, "id": "test-own-page"}, headers=auth(tokens["ana"]))
+    assert created.status_code == 201
     ana = signed_in(app, "ana")
     token = csrf(ana, "/entries/test-own-page/review")
     refused = ana.post("/entries/test-own-page/review?lang=fr", data={"csrf_token": token, "step": "approve"})

@@ -73,7 +73,8 @@ def reset(server) -> None:
 ODD_TEXT = st.one_of(
     st.sampled_from(["", " ", "\x00", "\ud800", "\udfff", "\u202e evil", "\ufeff", "e\u0301", "１２", "١٩٩٩", "²",
                      "\r\n", "\t", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "<script>alert(1)</script>", "' OR 1=1 --", "%s%n", "a" * 5000,
-                     "NaN", "null", "protection", "MX", "2004", "https://example.org/", "mercosur-residence-agreement"]),
+                     "NaN", "null", "protection", "MX", "2004", "https://example.org/",
+                     "mercosur-residence-agreement"]),
     st.text(alphabet=st.characters(codec=None, categories=["Cs", "Cc", "Zs", "Mn", "Lo", "Nd", "So", "Ll"]),
             max_size=30),
 )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import DomainError
+from .errors import N_, DomainError
 from .models import ROLES, ApiToken, User, now
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
@@ -87,5 +87,5 @@ def user_for_token(s: Session, token: str) -> User | None:
 def revoke_token(s: Session, token_id: int, user: User) -> None:
     row = s.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise AccountError("There is no such token.", status=404)
+        raise AccountError(N_("There is no such token."), status=404)
     row.revoked_at = now()

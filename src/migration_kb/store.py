@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, Invalid, NotFound
+from .errors import N_, Conflict, Invalid, NotFound
 from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, Revision, Tag, now
 from .records import Contributor, Entry, Event, Finding, Panel, Source, validate_entry
 
@@ -26,8 +26,8 @@ class StaleVersion(Conflict):
 
     def __init__(self, entry_id: str, expected: int, current: int):
         self.entry_id, self.expected, self.current = entry_id, expected, current
-        super().__init__("%(entry)s was changed by someone else: you edited version %(expected)d, "
-                         "the current version is %(current)d", field="version", entry=entry_id,
+        super().__init__(N_("%(entry)s was changed by someone else: you edited version %(expected)d, "
+                            "the current version is %(current)d"), field="version", entry=entry_id,
                          expected=expected, current=current)
 
 
@@ -87,7 +87,7 @@ def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, date
 def get_entry(s: Session, entry_id: str) -> tuple[Entry, EntryRow]:
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound("There is no entry %(id)r.", id=entry_id)
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
     return row_to_entry(row), row
 
 
@@ -158,7 +158,7 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
         raise StaleVersion(entry.id, expected_version, row.version)
     if row is None:
         if expected_version not in (None, 0):
-            raise NotFound("There is no entry %(id)r to update.", id=entry.id)
+            raise NotFound(N_("There is no entry %(id)r to update."), id=entry.id)
         target_state = state or "draft"
         _require_publishable(entry, target_state)
         # An id used before (then deleted) goes on from its last version: its history stays one history.
@@ -186,7 +186,7 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
 
 def _require_publishable(entry: Entry, state: str) -> None:
     if state == "published" and not entry.sources:
-        raise Invalid.one("sources", "an entry needs at least one source before it is published")
+        raise Invalid.one("sources", N_("an entry needs at least one source before it is published"))
 
 
 def set_state(s: Session, entry_id: str, state: str, *, author_id: int | None = None,
@@ -200,7 +200,7 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
                  expected_version: int | None = None) -> None:
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound("There is no entry %(id)r.", id=entry_id)
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
     if expected_version is not None and row.version != expected_version:
         raise StaleVersion(entry_id, expected_version, row.version)
     row.version += 1
@@ -212,7 +212,7 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
 def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
     rev = s.scalar(select(Revision).where(Revision.entry_id == entry_id, Revision.version == version))
     if rev is None or rev.record is None:
-        raise NotFound("There is no version %(version)d of %(id)r.", version=version, id=entry_id)
+        raise NotFound(N_("There is no version %(version)d of %(id)r."), version=version, id=entry_id)
     entry = validate_entry(rev.record)
     return save_entry(s, entry, author_id=author_id, message=f"restored version {version}")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
+from .errors import N_, BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
 from .models import EntryRow, Review, Revision, User
 from .store import SaveResult, StaleVersion, set_state
 
@@ -84,14 +84,14 @@ def refusal(s: Session, row: EntryRow, user: User | None, name: str) -> DomainEr
     or None."""
     step = STEPS.get(name)
     if step is None:
-        return BadRequest("%(step)r is not a workflow step (%(steps)s)", field="step", step=name[:40],
+        return BadRequest(N_("%(step)r is not a workflow step (%(steps)s)"), field="step", step=name[:40],
                           steps=", ".join(STEPS))
     if not allowed(user, step.permission):
-        return NotPermitted("Your role may not do this." if user else "Sign in first.")
+        return NotPermitted(N_("Your role may not do this.") if user else N_("Sign in first."))
     if step.second_pair_of_eyes and not allowed(user, "publish_any") and user.id in authors(s, row):
-        return NotPermitted("An entry is published by an admin or by an expert other than its author.")
+        return NotPermitted(N_("An entry is published by an admin or by an expert other than its author."))
     if step.sources and row.state not in step.sources:
-        return WorkflowError("The entry is %(state)s; this step starts from %(sources)s.", state=row.state,
+        return WorkflowError(N_("The entry is %(state)s; this step starts from %(sources)s."), state=row.state,
                              sources=" or ".join(sorted(step.sources)))
     return None
 
@@ -107,16 +107,16 @@ def act(s: Session, entry_id: str, name: str, user: User, *, comment: str = "",
     StaleVersion (the entry changed since the user looked at it) or Invalid (no comment, no sources)."""
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound("There is no entry %(id)r.", id=entry_id)
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
     problem = refusal(s, row, user, name)
     if problem:
         raise problem
     step = STEPS[name]
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
-        raise Invalid.one("comment", "say what should change, so the author knows")
+        raise Invalid.one("comment", N_("say what should change, so the author knows"))
     if len(comment) > 5000:
-        raise Invalid.one("comment", "at most 5,000 characters")
+        raise Invalid.one("comment", N_("at most 5,000 characters"))
     reviewed = row.version
     if step.target is None:
         if expected_version is not None and expected_version != row.version:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import LANGUAGES, Settings
 from ..db import open_database
-from ..errors import DomainError
+from ..errors import N_, DomainError
 from ..search.indexer import Follower, SearchIndex
 from ..search.query import Searcher
 from ..taxonomy import load as load_taxonomy
@@ -26,11 +26,6 @@ from .services import Services
 log = logging.getLogger("migration_kb")
 RETRY_AFTER = "5"  # seconds, on 503 answers while the database is unreachable
 MAX_REQUEST_BYTES = 2_000_000  # forms and JSON bodies; an entry file is at most 1 MB
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogues (gettext's usual name); it is translated when shown."""
-    return message
 
 
 def create_app(settings: Settings | None = None, *, follow: bool = True, testing: bool = False,
