@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (see ../shared/spec/interfaces.md and /api/v1/openapi.json).
+"""The JSON API under /api/v1 (see docs/api.md and /api/v1/openapi.json).
 
 One error shape everywhere: {"error": "...", "errors": [{"field": ..., "message": ...}]} (the list always
 for 422, and for other refusals that name a field), written by the app's one handler for errors.DomainError.
@@ -111,13 +111,13 @@ def create_entry():
 @bp.put("/entries/<entry_id>")
 @require("write_entries")
 def update_entry(entry_id: str):
-    data = _payload()
+    data, panels = _payload(), known_panels()
     user = current_user()
     with kb().db.session() as s:
         row = s.get(EntryRow, entry_id)
         if row is None:
             raise NotFound("No entry %(id)r; POST /api/v1/entries to create it.", id=entry_id[:100])
-        entry, version = entry_from_json(data, entry_id, row, known_panels())
+        entry, version = entry_from_json(data, entry_id, row, panels)
         # An edit keeps the entry's state: publication itself is the step a second expert approves.
         state = row.state
         result = save_entry(s, entry, author_id=user.id, expected_version=version,
