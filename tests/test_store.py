@@ -104,3 +104,16 @@ def test_an_id_used_again_after_a_delete_goes_on_from_its_history(db):
         versions = s.scalars(select(Revision.version).where(Revision.entry_id == "mx-ca-test")
                              .order_by(Revision.version)).all()
         assert versions == [1, 2, 3, 4]
+
+
+def test_an_import_brings_back_a_deleted_id_after_its_history(db, tmp_path):
+    from migration_kb.importer import import_paths
+    from tests.conftest import write_entry
+
+    with db.session() as s:
+        save_entry(s, entry(id="mx-ca-gone"))
+        delete_entry(s, "mx-ca-gone")
+    report = import_paths(db, [write_entry(tmp_path, "mx-ca-gone")])
+    assert report.imported and report.entries["added"] == 1
+    with db.session() as s:
+        assert s.get(EntryRow, "mx-ca-gone").version == 3

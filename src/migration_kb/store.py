@@ -98,10 +98,19 @@ def row_to_event(row: EventRow) -> Event:
                                     ends=p.ends, description=p.description) for p in row.panels))
 
 
-def entry_states(s: Session) -> dict[str, tuple[str, str, int]]:
-    """id -> (content hash, state, version) of every entry: lets a bulk import skip unchanged files."""
-    return {i: (h, st, v) for i, h, st, v in
-            s.execute(select(EntryRow.id, EntryRow.content_hash, EntryRow.state, EntryRow.version))}
+NEVER_SAVED = (None, None, 0)  # `known` for an id with no entry and no history
+
+
+def entry_states(s: Session) -> dict[str, tuple[str | None, str | None, int]]:
+    """id -> (content hash, state, version) of every entry, and (None, None, last version) of every deleted
+    one: lets a bulk import skip unchanged files and look nothing up for new ones (NEVER_SAVED)."""
+    states = {i: (h, st, v) for i, h, st, v in
+              s.execute(select(EntryRow.id, EntryRow.content_hash, EntryRow.state, EntryRow.version))}
+    for entry_id, last in s.execute(select(Revision.entry_id, func.max(Revision.version))
+                                    .where(Revision.entry_id.not_in(select(EntryRow.id)))
+                                    .group_by(Revision.entry_id)):
+        states[entry_id] = (None, None, last)
+    return states
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -140,12 +149,12 @@ def _log(s: Session, row: EntryRow, author_id: int | None, message: str | None, 
 
 def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id: int | None = None,
                message: str | None = None, expected_version: int | None = None,
-               known: tuple[str, str, int] | None = None) -> SaveResult:
+               known: tuple[str | None, str | None, int] | None = None) -> SaveResult:
     """Insert or update an entry. Writes nothing when neither its content nor its state changed.
 
     `state` None keeps the current state (a new entry starts as a draft). `expected_version` guards
-    against lost updates from a stale editor. `known` is (hash, state, version) from `entry_states`,
-    so bulk imports skip the lookup for unchanged entries.
+    against lost updates from a stale editor. `known` is (hash, state, version) from `entry_states` (or
+    NEVER_SAVED), so bulk imports skip the lookup of unchanged entries and the history lookup of new ones.
     """
     if state is not None and state not in STATES:
         raise Invalid.one("state", "%(state)r is not a workflow state (%(states)s)", state=state,
@@ -162,7 +171,8 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
         target_state = state or "draft"
         _require_publishable(entry, target_state)
         # An id used before (then deleted) goes on from its last version: its history stays one history.
-        before = s.scalar(select(func.max(Revision.version)).where(Revision.entry_id == entry.id)) or 0
+        before = known[2] if known is not None else (
+            s.scalar(select(func.max(Revision.version)).where(Revision.entry_id == entry.id)) or 0)
         row = EntryRow(id=entry.id, state=target_state, version=before + 1, author_id=author_id)
         _fill(row, entry)
         s.add(row)
