@@ -148,3 +148,87 @@ def test_a_saved_entry_is_searchable_within_a_second(client, tokens, app):
             break
         time.sleep(0.05)
     assert "test-fresh" in ids  # the follower applied the change log (its latency is measured in bench/)
+
+
+# -- one error model, and the round trip ------------------------------------------------------------------
+def test_removing_every_source_of_a_published_entry_answers_422_naming_sources(client, tokens):
+    entry = client.get("/api/v1/entries/mercosur-residence-agreement").get_json()
+    response = client.put("/api/v1/entries/mercosur-residence-agreement", json={**entry, "sources": []},
+                          headers=auth(tokens["ana"]))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert [e["field"] for e in body["errors"]] == ["sources"] and "at least one source" in body["error"]
+    assert client.get("/api/v1/entries/mercosur-residence-agreement").get_json() == entry  # nothing written
+
+
+def test_every_shipped_entry_can_be_put_back_as_get_gave_it(client, tokens, app):
+    from sqlalchemy import func, select
+
+    from migration_kb.models import EntryRow, Revision
+    from tests.conftest import KB
+
+    db = app.extensions["migration_kb"].db
+    ids = sorted(p.stem for p in (KB / "entries").rglob("*.md") if p.name != "README.md")
+    assert len(ids) >= 40
+
+    def stored():
+        with db.session() as s:
+            rows = dict(s.execute(select(EntryRow.id, EntryRow.content_hash)).tuples().all())
+            revisions = s.scalar(select(func.count()).select_from(Revision))
+        return {i: rows.get(i) for i in ids}, revisions
+
+    before = stored()
+    for entry_id in ids:
+        got = client.get(f"/api/v1/entries/{entry_id}", headers=auth(tokens["ana"])).get_json()
+        put = client.put(f"/api/v1/entries/{entry_id}", json=got, headers=auth(tokens["ana"]))
+        assert put.status_code == 200, (entry_id, put.get_json())
+        assert put.get_json() == {"id": entry_id, "version": got["version"], "outcome": "unchanged",
+                                  "state": got["state"]}
+        assert client.get(f"/api/v1/entries/{entry_id}", headers=auth(tokens["ana"])).get_json() == got
+    assert stored() == before  # same content hashes, no new revision
+
+
+def test_read_only_fields_sent_back_are_checked(client, tokens):
+    headers = auth(tokens["ana"])
+    client.post("/api/v1/entries", json={**NEW, "id": "test-read-only"}, headers=headers)
+    got = client.get("/api/v1/entries/test-read-only", headers=headers).get_json()
+    changed = client.put("/api/v1/entries/test-read-only", json={**got, "title": "A new title"}, headers=headers)
+    assert changed.status_code == 200 and changed.get_json()["version"] == got["version"] + 1
+    stale = client.put("/api/v1/entries/test-read-only", json={**got, "title": "Lost update"}, headers=headers)
+    assert stale.status_code == 409 and "current version is" in stale.get_json()["error"]
+    got = client.get("/api/v1/entries/test-read-only", headers=headers).get_json()
+    wrong = {**got, "state": "published", "created_at": "2001-01-01T00:00:00",
+             "findings": [{**got["findings"][0], "id": "another-entry:1"}, *got["findings"][1:]]}
+    refused = client.put("/api/v1/entries/test-read-only", json=wrong, headers=headers)
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.get_json()["errors"]} == {"state", "created_at", "findings[0].id"}
+    assert client.get("/api/v1/entries/test-read-only", headers=headers).get_json() == got
+    bad_version = client.put("/api/v1/entries/test-read-only", json={**got, "version": "2"}, headers=headers)
+    assert bad_version.status_code == 400 and bad_version.get_json()["errors"][0]["field"] == "version"
+    assert client.delete("/api/v1/entries/test-read-only?version=abc", headers=headers).status_code == 400
+    assert client.get("/api/v1/entries/test-read-only", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("raw", ['{"title": "\\ud800"}', "[" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000, "{"])
+def test_bodies_no_store_could_hold_answer_400(client, tokens, raw):
+    response = client.post("/api/v1/entries", data=raw, content_type="application/json",
+                           headers=auth(tokens["ana"]))
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_a_refusal_on_a_page_is_an_error_page_in_the_ui_language(client, tokens, app):
+    from tests.experts import add_people, csrf, signed_in
+
+    add_people(app, {"eve": "expert"})
+    eve = signed_in(app, "eve")
+    page = eve.get("/entries/no-such-entry/edit")
+    assert page.status_code == 404 and "There is no entry &#39;no-such-entry&#39;." in page.get_data(as_text=True)
+    page = eve.get("/entries/no-such-entry/edit?lang=es")
+    assert page.status_code == 404 and "No hay ninguna entrada &#39;no-such-entry&#39;." in page.get_data(as_text=True)
+    created = client.post("/api/v1/entries", json={**NEW, "id": "test-own-page"}, headers=auth(tokens["ana"]))
+    assert created.status_code == 201
+    ana = signed_in(app, "ana")
+    token = csrf(ana, "/entries/test-own-page/review")
+    refused = ana.post("/entries/test-own-page/review?lang=fr", data={"csrf_token": token, "step": "approve"})
+    assert refused.status_code == 403
+    assert "par un expert autre que son auteur" in refused.get_data(as_text=True)

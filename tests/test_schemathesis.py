@@ -41,10 +41,9 @@ def api_schema(api_server):
 
 
 def operations() -> list[tuple[str, str]]:
-    from migration_kb.search.query import MAX_PER_PAGE
     from migration_kb.web.openapi import openapi_document
 
-    return [(method.upper(), path) for path, item in openapi_document(MAX_PER_PAGE)["paths"].items()
+    return [(method.upper(), path) for path, item in openapi_document()["paths"].items()
             for method in item if method != "parameters"]
 
 

@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
+from migration_kb.errors import Invalid
 from migration_kb.models import Change, EntryRow, FindingRow, Revision
 from migration_kb.records import validate_entry
 from migration_kb.store import (
     NotFound,
     StaleVersion,
-    StoreError,
     delete_entry,
     get_entry,
     restore_revision,
@@ -77,7 +77,7 @@ def test_finding_ids_survive_an_edit_of_their_text(db):
 def test_publish_requires_sources(db):
     with db.session() as s:
         save_entry(s, entry(sources=[]))
-        with pytest.raises(StoreError, match="at least one source"):
+        with pytest.raises(Invalid, match="at least one source"):
             set_state(s, "mx-ca-test", "published")
 
 
@@ -97,3 +97,29 @@ def test_delete_and_restore(db):
 
 def test_runs_on_the_database_asked_for(db, backend):
     assert db.engine.dialect.name == backend
+
+
+def test_an_id_used_again_after_a_delete_goes_on_from_its_history(db):
+    with db.session() as s:
+        save_entry(s, entry())
+        save_entry(s, entry(title="Second title"))
+        delete_entry(s, "mx-ca-test")
+    with db.session() as s:
+        result = save_entry(s, entry(title="Third life"))
+        assert (result.outcome, result.version) == ("added", 4)  # 1, 2, deleted as 3
+        versions = s.scalars(select(Revision.version).where(Revision.entry_id == "mx-ca-test")
+                             .order_by(Revision.version)).all()
+        assert versions == [1, 2, 3, 4]
+
+
+def test_an_import_brings_back_a_deleted_id_after_its_history(db, tmp_path):
+    from migration_kb.importer import import_paths
+    from tests.conftest import write_entry
+
+    with db.session() as s:
+        save_entry(s, entry(id="mx-ca-gone"))
+        delete_entry(s, "mx-ca-gone")
+    report = import_paths(db, [write_entry(tmp_path, "mx-ca-gone")])
+    assert report.imported and report.entries["added"] == 1
+    with db.session() as s:
+        assert s.get(EntryRow, "mx-ca-gone").version == 3

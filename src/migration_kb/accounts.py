@@ -10,14 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .errors import N_, DomainError
 from .models import ROLES, ApiToken, User, now
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD = 10
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError, ValueError):
+    """A user or token change refused; the command line prints it, the web shows it (422 unless said)."""
+
+    status = 422
 
 
 def hash_password(password: str) -> str:
@@ -26,13 +29,14 @@ def hash_password(password: str) -> str:
 
 def add_user(s: Session, name: str, role: str, password: str) -> User:
     if not NAME_RE.match(name):
-        raise AccountError(f"{name!r}: a user name is 2–80 letters, digits, '.', '_', '@' or '-'")
+        raise AccountError("%(name)r: a user name is 2–80 letters, digits, '.', '_', '@' or '-'", field="name",
+                           name=name)
     if role not in ROLES:
-        raise AccountError(f"{role!r} is not a role ({', '.join(ROLES)})")
+        raise AccountError("%(role)r is not a role (%(roles)s)", field="role", role=role, roles=", ".join(ROLES))
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters long")
+        raise AccountError("the password must be at least %(n)d characters long", field="password", n=MIN_PASSWORD)
     if s.scalar(select(User).where(User.name == name)):
-        raise AccountError(f"a user named {name!r} already exists")
+        raise AccountError("a user named %(name)r already exists", status=409, field="name", name=name)
     user = User(name=name, role=role, password_hash=hash_password(password))
     s.add(user)
     s.flush()
@@ -42,7 +46,7 @@ def add_user(s: Session, name: str, role: str, password: str) -> User:
 def find_user(s: Session, name: str) -> User:
     user = s.scalar(select(User).where(User.name == name))
     if user is None:
-        raise AccountError(f"no user named {name!r}")
+        raise AccountError("no user named %(name)r", status=404, name=name)
     return user
 
 
@@ -83,5 +87,5 @@ def user_for_token(s: Session, token: str) -> User | None:
 def revoke_token(s: Session, token_id: int, user: User) -> None:
     row = s.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise AccountError("no such token")
+        raise AccountError(N_("There is no such token."), status=404)
     row.revoked_at = now()

@@ -10,7 +10,7 @@ from pathlib import Path
 from .db import Database
 from .entryfiles import ParsedFile, collect, read_file, sibling_events, to_record
 from .records import Entry, Event, ValidationError, panel_refs
-from .store import all_events, entry_states, save_entry, save_event
+from .store import NEVER_SAVED, all_events, entry_states, save_entry, save_event
 
 
 @dataclass
@@ -134,8 +134,8 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
             if isinstance(record, Event):
                 report.events[save_event(s, record)] += 1
                 continue
-            current = known.get(record.id)
-            if current is not None and current[0] == record.content_hash():
+            current = known.get(record.id, NEVER_SAVED)
+            if current[0] == record.content_hash():
                 # An unchanged file (e.g. from `export`) leaves the entry and its workflow state alone:
                 # re-importing an export must not publish drafts or bring back archived entries.
                 report.entries["unchanged"] += 1

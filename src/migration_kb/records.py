@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .config import LANGUAGES
+from .errors import FieldError, Invalid
 from .taxonomy import Taxonomy
 from .taxonomy import load as load_taxonomy
 
@@ -25,32 +26,28 @@ STATUSES = ("active", "completed", "planned", "unknown")
 FINDING_KINDS = ("strength", "difficulty", "lesson", "recommendation")
 MAX_ID, MAX_TITLE, MAX_SUMMARY, MAX_FINDING = 80, 300, 600, 1500
 MAX_BODY = 200_000  # characters; a case entry is a few pages, not a book
+MAX_NAME, MAX_ORGANIZATION, MAX_SOURCE_TITLE, MAX_PUBLISHER, MAX_URL = 200, 300, 500, 300, 2000
 YEAR_MIN, YEAR_MAX = 1800, 2100
+PANEL_RE = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
 
 ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs", "countries", "instrument",
                 "target_groups", "year_start", "year_end", "status", "superseded_by", "panel", "contributor",
                 "verified", "sources", "findings", "body")
+CONTRIBUTOR_FIELDS = ("name", "organization")
+VERIFIED_FIELDS = ("date", "by")
+SOURCE_FIELDS = ("title", "publisher", "year", "url")
+FINDING_FIELDS = ("kind", "text", "topics")
 
 
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-    line: int | None = None
+class ValidationError(Invalid, ValueError):
+    """Every problem of one record (422 on the web); `where` names its file for `check`'s lines."""
 
-    def format(self, where: str | None = None) -> str:
-        place = where or ""
-        if where and self.line:
-            place = f"{where}:{self.line}"
-        prefix = f"{place}: " if place else ""
-        return f"{prefix}{self.field}: {self.message}" if self.field else f"{prefix}{self.message}"
-
-
-class ValidationError(ValueError):
     def __init__(self, errors: list[FieldError], where: str | None = None):
-        self.errors = errors
         self.where = where
-        super().__init__("\n".join(e.format(where) for e in errors))
+        super().__init__(errors, "The entry is not valid: %(problems)s")
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages())
 
     def messages(self) -> list[str]:
         return [e.format(self.where) for e in self.errors]
@@ -328,7 +325,7 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
     panel = data.get("panel")
     if panel in (None, ""):
         panel = None
-    elif not isinstance(panel, str) or not re.match(r"^[a-z0-9-]+/[a-z0-9-]+$", panel):
+    elif not isinstance(panel, str) or not PANEL_RE.match(panel):
         c.error("panel", f"{panel!r} must be '<event id>/<panel id>', e.g. 'oas-2011-bilateral-cooperation/protection'")
         panel = None
     elif known_panels is not None and panel not in known_panels:
@@ -340,11 +337,12 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
         if not isinstance(raw, dict):
             c.error("contributor", "must be a mapping such as {name: ..., organization: ...}")
         else:
-            c.unknown_fields(("name", "organization"), raw, "contributor.")
+            c.unknown_fields(CONTRIBUTOR_FIELDS, raw, "contributor.")
             contributor = Contributor(
-                name=c.text("contributor.name", raw.get("name"), required=False, limit=200, single_line=True),
+                name=c.text("contributor.name", raw.get("name"), required=False, limit=MAX_NAME,
+                            single_line=True),
                 organization=c.text("contributor.organization", raw.get("organization"), required=False,
-                                    limit=300, single_line=True))
+                                    limit=MAX_ORGANIZATION, single_line=True))
 
     sources = _sources(c, data.get("sources"))
     findings = _findings(c, data.get("findings"))
@@ -378,7 +376,7 @@ def _verified(c: _Checker, raw: Any) -> Verified | None:
         return None
     by = None
     if isinstance(raw, dict):
-        c.unknown_fields(("date", "by"), raw, "verified.")
+        c.unknown_fields(VERIFIED_FIELDS, raw, "verified.")
         by = c.text("verified.by", raw.get("by"), required=False, limit=200, single_line=True)
         raw = raw.get("date")
         path = "verified.date"
@@ -412,14 +410,15 @@ def _sources(c: _Checker, raw: Any) -> tuple[Source, ...]:
         if not isinstance(item, dict):
             c.error(path, "must be a mapping such as {title: ..., publisher: ..., year: ..., url: ...}")
             continue
-        c.unknown_fields(("title", "publisher", "year", "url"), item, f"{path}.")
-        title = c.text(f"{path}.title", item.get("title"), required=True, limit=500, single_line=True)
-        publisher = c.text(f"{path}.publisher", item.get("publisher"), required=False, limit=300, single_line=True)
+        c.unknown_fields(SOURCE_FIELDS, item, f"{path}.")
+        title = c.text(f"{path}.title", item.get("title"), required=True, limit=MAX_SOURCE_TITLE, single_line=True)
+        publisher = c.text(f"{path}.publisher", item.get("publisher"), required=False, limit=MAX_PUBLISHER,
+                           single_line=True)
         year = c.year(f"{path}.year", item.get("year"))
         url = item.get("url")
         if url in (None, ""):
             url = None
-        elif not isinstance(url, str) or not URL_RE.match(url.strip()) or len(url) > 2000:
+        elif not isinstance(url, str) or not URL_RE.match(url.strip()) or len(url) > MAX_URL:
             c.error(f"{path}.url", f"{url!r} is not an http(s) address")
             url = None
         if title:
@@ -439,7 +438,7 @@ def _findings(c: _Checker, raw: Any) -> tuple[Finding, ...]:
         if not isinstance(item, dict):
             c.error(path, "must be a mapping such as {kind: strength, text: ...}")
             continue
-        c.unknown_fields(("kind", "text", "topics"), item, f"{path}.")
+        c.unknown_fields(FINDING_FIELDS, item, f"{path}.")
         kind = item.get("kind")
         if kind not in FINDING_KINDS:
             c.error(f"{path}.kind", f"{kind!r} is not one of {', '.join(FINDING_KINDS)}")

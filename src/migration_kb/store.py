@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .errors import N_, Conflict, Invalid, NotFound
 from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, Revision, Tag, now
 from .records import Contributor, Entry, Event, Finding, Panel, Source, Verified, validate_entry
 
@@ -20,21 +21,14 @@ VOCABULARY_OF = {"themes": "theme", "topics": "topic", "blocs": "bloc", "countri
                  "target_groups": "target_group"}
 
 
-class StoreError(Exception):
-    """A write that cannot be done as asked; the message says why, for the user."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-class StaleVersion(StoreError):
+class StaleVersion(Conflict):
     """Someone saved the entry after the version the editor started from."""
 
     def __init__(self, entry_id: str, expected: int, current: int):
         self.entry_id, self.expected, self.current = entry_id, expected, current
-        super().__init__(f"{entry_id} was changed by someone else: you edited version {expected}, "
-                         f"the current version is {current}")
+        super().__init__(N_("%(entry)s was changed by someone else: you edited version %(expected)d, "
+                            "the current version is %(current)d"), field="version", entry=entry_id,
+                         expected=expected, current=current)
 
 
 @dataclass(frozen=True)
@@ -96,7 +90,7 @@ def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, date
 def get_entry(s: Session, entry_id: str) -> tuple[Entry, EntryRow]:
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}")
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
     return row_to_entry(row), row
 
 
@@ -107,10 +101,19 @@ def row_to_event(row: EventRow) -> Event:
                                     ends=p.ends, description=p.description) for p in row.panels))
 
 
-def entry_states(s: Session) -> dict[str, tuple[str, str, int]]:
-    """id -> (content hash, state, version) of every entry: lets a bulk import skip unchanged files."""
-    return {i: (h, st, v) for i, h, st, v in
-            s.execute(select(EntryRow.id, EntryRow.content_hash, EntryRow.state, EntryRow.version))}
+NEVER_SAVED = (None, None, 0)  # `known` for an id with no entry and no history
+
+
+def entry_states(s: Session) -> dict[str, tuple[str | None, str | None, int]]:
+    """id -> (content hash, state, version) of every entry, and (None, None, last version) of every deleted
+    one: lets a bulk import skip unchanged files and look nothing up for new ones (NEVER_SAVED)."""
+    states = {i: (h, st, v) for i, h, st, v in
+              s.execute(select(EntryRow.id, EntryRow.content_hash, EntryRow.state, EntryRow.version))}
+    for entry_id, last in s.execute(select(Revision.entry_id, func.max(Revision.version))
+                                    .where(Revision.entry_id.not_in(select(EntryRow.id)))
+                                    .group_by(Revision.entry_id)):
+        states[entry_id] = (None, None, last)
+    return states
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -151,15 +154,16 @@ def _log(s: Session, row: EntryRow, author_id: int | None, message: str | None, 
 
 def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id: int | None = None,
                message: str | None = None, expected_version: int | None = None,
-               known: tuple[str, str, int] | None = None) -> SaveResult:
+               known: tuple[str | None, str | None, int] | None = None) -> SaveResult:
     """Insert or update an entry. Writes nothing when neither its content nor its state changed.
 
     `state` None keeps the current state (a new entry starts as a draft). `expected_version` guards
-    against lost updates from a stale editor. `known` is (hash, state, version) from `entry_states`,
-    so bulk imports skip the lookup for unchanged entries.
+    against lost updates from a stale editor. `known` is (hash, state, version) from `entry_states` (or
+    NEVER_SAVED), so bulk imports skip the lookup of unchanged entries and the history lookup of new ones.
     """
     if state is not None and state not in STATES:
-        raise StoreError(f"{state!r} is not a workflow state ({', '.join(STATES)})")
+        raise Invalid.one("state", "%(state)r is not a workflow state (%(states)s)", state=state,
+                          states=", ".join(STATES))
     new_hash = entry.content_hash()
     if known is not None and known[0] == new_hash and (state is None or state == known[1]):
         return SaveResult(entry.id, "unchanged", known[2])
@@ -168,16 +172,19 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
         raise StaleVersion(entry.id, expected_version, row.version)
     if row is None:
         if expected_version not in (None, 0):
-            raise NotFound(f"no entry {entry.id!r} to update")
+            raise NotFound(N_("There is no entry %(id)r to update."), id=entry.id)
         target_state = state or "draft"
         _require_publishable(entry, target_state)
-        row = EntryRow(id=entry.id, state=target_state, version=1, author_id=author_id)
+        # An id used before (then deleted) goes on from its last version: its history stays one history.
+        before = known[2] if known is not None else (
+            s.scalar(select(func.max(Revision.version)).where(Revision.entry_id == entry.id)) or 0)
+        row = EntryRow(id=entry.id, state=target_state, version=before + 1, author_id=author_id)
         _fill(row, entry)
         s.add(row)
         _replace_findings(s, row, entry)
         s.flush()
         _log(s, row, author_id, message or "created", entry.to_dict())
-        return SaveResult(entry.id, "added", 1)
+        return SaveResult(entry.id, "added", row.version)
     target_state = state or row.state
     if row.content_hash == new_hash and row.state == target_state:
         return SaveResult(entry.id, "unchanged", row.version)
@@ -194,7 +201,7 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
 
 def _require_publishable(entry: Entry, state: str) -> None:
     if state == "published" and not entry.sources:
-        raise StoreError(f"{entry.id}: sources: an entry needs at least one source before it is published")
+        raise Invalid.one("sources", N_("an entry needs at least one source before it is published"))
 
 
 def set_state(s: Session, entry_id: str, state: str, *, author_id: int | None = None,
@@ -208,7 +215,7 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
                  expected_version: int | None = None) -> None:
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}")
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
     if expected_version is not None and row.version != expected_version:
         raise StaleVersion(entry_id, expected_version, row.version)
     row.version += 1
@@ -220,7 +227,7 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
 def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
     rev = s.scalar(select(Revision).where(Revision.entry_id == entry_id, Revision.version == version))
     if rev is None or rev.record is None:
-        raise NotFound(f"no revision {version} of {entry_id!r}")
+        raise NotFound(N_("There is no version %(version)d of %(id)r."), version=version, id=entry_id)
     entry = validate_entry(rev.record)
     return save_entry(s, entry, author_id=author_id, message=f"restored version {version}")
 

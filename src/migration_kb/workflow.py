@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .errors import N_, BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
 from .models import EntryRow, Review, Revision, User
-from .store import NotFound, SaveResult, StaleVersion, set_state
+from .store import SaveResult, StaleVersion, set_state
 
 # What each role may do; a role holds only what it needs (least privilege).
 PERMISSIONS = {
@@ -30,11 +31,11 @@ def allowed(user: User | None, permission: str) -> bool:
     return user is not None and permission in PERMISSIONS.get(user.role, frozenset())
 
 
-class WorkflowError(Exception):
-    """The step cannot be taken from the entry's current state (or lacks its comment)."""
+class WorkflowError(Conflict):
+    """The step cannot be taken from the entry's current state."""
 
 
-class NotPermitted(WorkflowError):
+class NotPermitted(Forbidden):
     """This user may not take the step."""
 
 
@@ -78,18 +79,20 @@ def authors(s: Session, row: EntryRow) -> set[int]:
     return found
 
 
-def refusal(s: Session, row: EntryRow, user: User | None, name: str) -> WorkflowError | None:
-    """Why `user` may not take step `name` on the entry now (NotPermitted or WorkflowError), or None."""
+def refusal(s: Session, row: EntryRow, user: User | None, name: str) -> DomainError | None:
+    """Why `user` may not take step `name` on the entry now (BadRequest, NotPermitted or WorkflowError),
+    or None."""
     step = STEPS.get(name)
     if step is None:
-        return WorkflowError(f"{name!r} is not a workflow step ({', '.join(STEPS)})")
+        return BadRequest(N_("%(step)r is not a workflow step (%(steps)s)"), field="step", step=name[:40],
+                          steps=", ".join(STEPS))
     if not allowed(user, step.permission):
-        return NotPermitted("Your role may not do this." if user else "Sign in first.")
+        return NotPermitted(N_("Your role may not do this.") if user else N_("Sign in first."))
     if step.second_pair_of_eyes and not allowed(user, "publish_any") and user.id in authors(s, row):
-        return NotPermitted("An entry is published by an admin or by an expert other than its author.")
+        return NotPermitted(N_("An entry is published by an admin or by an expert other than its author."))
     if step.sources and row.state not in step.sources:
-        return WorkflowError(f"The entry is {row.state}; this step starts from "
-                             f"{' or '.join(sorted(step.sources))}.")
+        return WorkflowError(N_("The entry is %(state)s; this step starts from %(sources)s."), state=row.state,
+                             sources=" or ".join(sorted(step.sources)))
     return None
 
 
@@ -101,19 +104,19 @@ def available(s: Session, row: EntryRow, user: User | None) -> list[str]:
 def act(s: Session, entry_id: str, name: str, user: User, *, comment: str = "",
         expected_version: int | None = None) -> SaveResult:
     """Take a workflow step (in the caller's transaction). Raises NotFound, NotPermitted, WorkflowError,
-    StaleVersion (the entry changed since the user looked at it) or StoreError (e.g. no sources)."""
+    StaleVersion (the entry changed since the user looked at it) or Invalid (no comment, no sources)."""
     row = s.get(EntryRow, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}")
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
     problem = refusal(s, row, user, name)
     if problem:
         raise problem
     step = STEPS[name]
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
-        raise WorkflowError("comment: say what should change, so the author knows")
+        raise Invalid.one("comment", N_("say what should change, so the author knows"))
     if len(comment) > 5000:
-        raise WorkflowError("comment: at most 5,000 characters")
+        raise Invalid.one("comment", N_("at most 5,000 characters"))
     reviewed = row.version
     if step.target is None:
         if expected_version is not None and expected_version != row.version:

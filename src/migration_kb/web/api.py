@@ -1,19 +1,25 @@
-"""The JSON API under /api/v1 (see ../shared/spec/interfaces.md and /api/v1/openapi.json).
+"""The JSON API under /api/v1 (see docs/api.md and /api/v1/openapi.json).
 
-One error shape everywhere: {"error": "...", "errors": [{"field": ..., "message": ...}]} (the list only
-for invalid entries, 422).
+One error shape everywhere: {"error": "...", "errors": [{"field": ..., "message": ...}]} (the list always
+for 422, and for other refusals that name a field), written by the app's one handler for errors.DomainError.
+Writes take a bearer token, or a session with its CSRF header from this very site (security.check_csrf).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+import re
+
+from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from .. import workflow
+from ..errors import BadRequest, Conflict, NotFound
 from ..models import EntryRow, FindingRow
-from ..records import FINDING_KINDS, ValidationError, validate_entry
-from ..search.query import MAX_PER_PAGE, SearchError, SearchRequest
-from ..store import NotFound, StaleVersion, StoreError, delete_entry, save_entry
+from ..records import FINDING_KINDS
+from ..search.query import SearchError, SearchRequest
+from ..store import delete_entry, save_entry
+from .api_fields import entry_from_json
 from .auth import current_user, require
 from .editor import known_panels
 from .entries import entry_json, visible_entry
@@ -27,7 +33,7 @@ def _search_request() -> SearchRequest:
     try:
         return SearchRequest.from_args(request.args, kb().taxonomy)
     except SearchError as exc:
-        abort(400, description=str(exc))
+        raise BadRequest(str(exc)) from None
 
 
 @bp.get("/search")
@@ -47,7 +53,8 @@ def findings():
     kinds = [k for k in request.args.getlist("kind") if k]
     for k in kinds:
         if k not in FINDING_KINDS:
-            abort(400, description=f"kind: {k[:40]!r} is not one of {', '.join(FINDING_KINDS)}")
+            raise BadRequest("kind: %(kind)r is not one of %(kinds)s", field="kind", kind=k[:40],
+                             kinds=", ".join(FINDING_KINDS))
     req = _search_request()
     ids = kb().searcher.ids(req)
     rank = {entry_id: i for i, entry_id in enumerate(ids)}
@@ -73,36 +80,29 @@ def findings():
 
 
 # -- writes ----------------------------------------------------------------------------------------
-def _payload() -> tuple[dict, int | None]:
-    data = request.get_json(silent=True)
+# Refusals are DomainErrors (errors.py); the app's one handler answers them as {"error", "errors"}.
+def _payload() -> dict:
+    try:
+        data = request.get_json(silent=not request.is_json)
+    except HTTPException as exc:  # werkzeug's "Failed to decode JSON object: <why>" (json_body.py)
+        while isinstance(exc.__cause__, HTTPException):
+            exc = exc.__cause__
+        raise BadRequest(str(exc.description)[:300]) from None
     if not isinstance(data, dict):
-        abort(400, description="Send a JSON object with the entry's fields (Content-Type: application/json).")
-    version = data.pop("version", None)
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        abort(400, description="version: must be the whole number of the version you edited")
-    return data, version
-
-
-def _invalid(exc: ValidationError):
-    errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-    response = jsonify({"error": "The entry is not valid: " + "; ".join(f"{e['field']}: {e['message']}"
-                                                                         for e in errors[:5]), "errors": errors})
-    return response, 422
+        raise BadRequest("Send a JSON object with the entry's fields (Content-Type: application/json).")
+    return data
 
 
 @bp.post("/entries")
 @require("write_entries")
 def create_entry():
-    data, _ = _payload()
-    try:
-        entry = validate_entry(data, known_panels=known_panels())
-    except ValidationError as exc:
-        return _invalid(exc)
+    data = _payload()
+    entry, _ = entry_from_json(data, None, None, known_panels())  # a new entry's version is set aside
     user = current_user()
     with kb().db.session() as s:
         if s.get(EntryRow, entry.id) is not None:
-            abort(409, description=f"An entry with id {entry.id!r} already exists; PUT /api/v1/entries/{entry.id} "
-                                   "to change it.")
+            raise Conflict("An entry with id %(id)r already exists; PUT /api/v1/entries/%(id)s to change it.",
+                           field="id", id=entry.id)
         result = save_entry(s, entry, state="draft", author_id=user.id, message="created through the API")
     kb().written()
     return jsonify({"id": entry.id, "version": result.version, "state": "draft"}), 201
@@ -111,23 +111,17 @@ def create_entry():
 @bp.put("/entries/<entry_id>")
 @require("write_entries")
 def update_entry(entry_id: str):
-    data, version = _payload()
-    try:
-        entry = validate_entry(data, expected_id=entry_id, known_panels=known_panels())
-    except ValidationError as exc:
-        return _invalid(exc)
+    data, panels = _payload(), known_panels()
     user = current_user()
-    try:
-        with kb().db.session() as s:
-            row = s.get(EntryRow, entry_id)
-            if row is None:
-                abort(404, description=f"No entry {entry_id!r}; POST /api/v1/entries to create it.")
-            # An edit keeps the entry's state: publication itself is the step a second expert approves.
-            state = row.state
-            result = save_entry(s, entry, author_id=user.id, expected_version=version,
-                                message="changed through the API")
-    except StaleVersion as exc:
-        abort(409, description=str(exc))
+    with kb().db.session() as s:
+        row = s.get(EntryRow, entry_id)
+        if row is None:
+            raise NotFound("No entry %(id)r; POST /api/v1/entries to create it.", id=entry_id[:100])
+        entry, version = entry_from_json(data, entry_id, row, panels)
+        # An edit keeps the entry's state: publication itself is the step a second expert approves.
+        state = row.state
+        result = save_entry(s, entry, author_id=user.id, expected_version=version,
+                            message="changed through the API")
     kb().written()
     return jsonify({"id": entry_id, "version": result.version, "outcome": result.outcome, "state": state})
 
@@ -135,14 +129,12 @@ def update_entry(entry_id: str):
 @bp.delete("/entries/<entry_id>")
 @require("write_entries")
 def remove_entry(entry_id: str):
-    version = request.args.get("version", type=int)
-    try:
-        with kb().db.session() as s:
-            delete_entry(s, entry_id, author_id=current_user().id, expected_version=version)
-    except NotFound:
-        abort(404, description=f"No entry {entry_id!r}.")
-    except StaleVersion as exc:
-        abort(409, description=str(exc))
+    version = request.args.get("version")
+    if version is not None and not re.fullmatch(r"[0-9]{1,18}", version, re.ASCII):
+        raise BadRequest("version: must be the whole number of the version you saw", field="version")
+    with kb().db.session() as s:
+        delete_entry(s, entry_id, author_id=current_user().id,
+                     expected_version=int(version) if version is not None else None)
     kb().written()
     return "", 204
 
@@ -151,17 +143,8 @@ def remove_entry(entry_id: str):
 @require("review_entries")
 def publish(entry_id: str):
     """Publication is the workflow's "approve" step: by an admin, or an expert other than the authors."""
-    try:
-        with kb().db.session() as s:
-            result = workflow.act(s, entry_id, "approve", current_user())
-    except NotFound:
-        abort(404, description=f"No entry {entry_id!r}.")
-    except workflow.NotPermitted as exc:
-        abort(403, description=str(exc))
-    except workflow.WorkflowError as exc:  # already published, or archived
-        abort(409, description=str(exc))
-    except StoreError as exc:  # e.g. no source yet
-        abort(422, description=str(exc))
+    with kb().db.session() as s:
+        result = workflow.act(s, entry_id, "approve", current_user())
     kb().written()
     return jsonify({"id": entry_id, "version": result.version, "state": "published"})
 
@@ -182,7 +165,7 @@ def taxonomy():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(MAX_PER_PAGE))
+    return jsonify(openapi_document(kb().taxonomy))
 
 
 @bp.get("/health")

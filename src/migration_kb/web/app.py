@@ -14,21 +14,18 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import LANGUAGES, Settings
 from ..db import Database
+from ..errors import N_, DomainError
 from ..search.indexer import SearchIndex
 from ..search.query import Searcher
 from ..taxonomy import load as load_taxonomy
 from . import security
 from .i18n import asked_lang, select_locale, ui_lang
+from .json_body import BodyJSONProvider
 from .services import Services
 
 log = logging.getLogger("migration_kb")
 RETRY_AFTER = "5"  # seconds, on 503 answers while the database is unreachable
 MAX_REQUEST_BYTES = 2_000_000  # forms and JSON bodies; an entry file is at most 1 MB
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogues (gettext's usual name); it is translated when shown."""
-    return message
 
 
 def create_app(settings: Settings | None = None, *, testing: bool = False) -> Flask:
@@ -47,6 +44,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         JSON_SORT_KEYS=False,
     )
+    app.json = BodyJSONProvider(app)  # request bodies: valid Unicode, bounded nesting, or 400
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     Babel(app, locale_selector=select_locale)
@@ -99,11 +97,20 @@ def _wants_json() -> bool:
 
 
 def _register_errors(app: Flask) -> None:
-    def respond(status: int, message: str):
+    def respond(status: int, message: str, shown: str | None = None, errors: list | None = None):
         if _wants_json():
-            return make_response(jsonify({"error": message}), status)
+            body = {"error": message}
+            if errors or status == 422:
+                body["errors"] = [{"field": e.field, "message": e.message} for e in errors or []]
+            return make_response(jsonify(body), status)
         # Pages speak the UI language: a message with a catalogue entry is translated, any other shown as is.
-        return make_response(render_template("error.html", status=status, message=gettext(message)), status)
+        return make_response(render_template("error.html", status=status,
+                                             message=shown if shown is not None else gettext(message)), status)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """Every refusal of store, workflow, accounts and validation: its own status, message and fields."""
+        return respond(exc.status, exc.message, gettext(exc.template, **exc.values), exc.field_errors())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

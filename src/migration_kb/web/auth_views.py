@@ -117,11 +117,8 @@ def create_token():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @require(SIGNED_IN)
 def revoke_token(token_id: int):
-    try:
-        with kb().db.session() as s:
-            accounts.revoke_token(s, token_id, s.get(User, current_user().id))
-    except accounts.AccountError:
-        abort(404)
+    with kb().db.session() as s:
+        accounts.revoke_token(s, token_id, s.get(User, current_user().id))  # not theirs: 404
     flash(_("The token was revoked; it no longer works."))
     return redirect(url_for("account.account_page"))
 

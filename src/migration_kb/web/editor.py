@@ -7,10 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..entryfiles import entry_to_text
+from ..errors import Invalid
 from ..models import EntryRow
-from ..records import Entry, ValidationError, panel_refs, validate_entry
+from ..records import Entry, panel_refs, validate_entry
 from ..render import markdown_to_html
-from ..store import NotFound, StaleVersion, StoreError, all_events, get_entry, save_entry
+from ..store import StaleVersion, all_events, get_entry, save_entry
 from .auth import current_user, no_store, require
 from .entry_form import EntryForm, dom_id
 from .history import diff_lines
@@ -49,12 +50,9 @@ def new_entry():
 @bp.route("/entries/<entry_id>/edit", methods=["GET", "POST"])
 @require("write_entries")
 def edit_entry(entry_id: str):
-    try:
-        with kb().db.session() as s:
-            entry, row = get_entry(s, entry_id)
-            form = EntryForm.from_entry(entry, row.version)
-    except NotFound:
-        abort(404)
+    with kb().db.session() as s:
+        entry, row = get_entry(s, entry_id)  # NotFound: the app's handler answers 404
+        form = EntryForm.from_entry(entry, row.version)
     if request.method == "GET":
         return _render(form, entry_id)
     form = EntryForm.from_request(request.form)
@@ -77,14 +75,13 @@ def _submit(form: EntryForm, entry_id: str | None):
     if op == "preview":
         return _render(form, entry_id, preview=markdown_to_html(form.values["body"]))
     form.prune()
+    message = " ".join(form.values["message"].split())[:500] or None
+    # The form is where its errors are shown: an invalid entry (the validator's errors, or the store's, such
+    # as a published entry losing its last source) comes back beside its fields, a stale one as the conflict
+    # page. Any other refusal goes to the app's error handler.
     try:
         entry = validate_entry(form.data(kb().taxonomy, entry_id), expected_id=entry_id,
                                known_panels=known_panels(), taxonomy=kb().taxonomy)
-    except ValidationError as exc:
-        form.set_errors(exc)
-        return _render(form, entry_id, 422)
-    message = " ".join(form.values["message"].split())[:500] or None
-    try:
         with kb().db.session() as s:
             if entry_id is None and s.get(EntryRow, entry.id) is not None:
                 form.errors["id"] = [_("another entry already has this id; choose another")]
@@ -94,10 +91,9 @@ def _submit(form: EntryForm, entry_id: str | None):
                                 message=message or ("created on the web" if entry_id is None else "edited on the web"))
     except StaleVersion as exc:
         return _conflict(form, entry, exc)
-    except StoreError as exc:  # e.g. a published entry must keep a source
-        form.errors["sources"] = [str(exc).split(": ", 2)[-1]]
-        form.focus = "error-summary"
-        return _render(form, entry_id, 422)
+    except Invalid as exc:
+        form.set_errors(exc)
+        return _render(form, entry_id, exc.status)
     kb().written()
     if result.outcome == "unchanged":
         flash(_("Nothing changed: the entry is as it was."))

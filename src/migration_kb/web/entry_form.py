@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import MAX_ID, Entry, ValidationError
+from ..errors import Invalid
+from ..records import MAX_ID, Entry
 from ..taxonomy import Taxonomy, fold
 
 ROWS = {"findings": ("kind", "text", "topics"), "sources": ("title", "publisher", "year", "url")}
@@ -142,8 +143,8 @@ class EntryForm:
                             for f in v["findings"]]
         return data
 
-    def set_errors(self, exc: ValidationError) -> None:
-        for e in exc.errors:
+    def set_errors(self, exc: Invalid) -> None:
+        for e in exc.field_errors():
             self.errors.setdefault(field_slot(e.field), []).append(e.message)
         self.focus = "error-summary"
 

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..entryfiles import entry_to_text
+from ..errors import Invalid
 from ..models import EntryRow, Revision, User
 from ..records import ValidationError, validate_entry
-from ..store import NotFound, StoreError, restore_revision
+from ..store import restore_revision
 from .auth import current_user, no_store, require
 from .services import kb
 
@@ -93,10 +94,10 @@ def restore(entry_id: str, version: int):
                         "Look again before restoring.", v=row.version))
                 return redirect(url_for("history.history_page", entry_id=entry_id))
             result = restore_revision(s, entry_id, version, author_id=current_user().id)
-    except (NotFound, ValidationError):
-        abort(404, description=_("That version cannot be restored."))
-    except StoreError as exc:  # e.g. a published entry cannot go back to a version without sources
-        flash(str(exc))
+    except Invalid as exc:
+        # The history page says why: e.g. a published entry cannot go back to a version without sources,
+        # or the vocabularies changed since that version. No such version: the app's 404.
+        flash(_(exc.template, **exc.values))
         return redirect(url_for("history.history_page", entry_id=entry_id))
     kb().written()
     if result.outcome == "unchanged":

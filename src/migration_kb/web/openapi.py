@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from ..search.schema import FACETS
-
-
-def _filters() -> list[dict]:
-    params = [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 5000},
-               "description": "Free text: words, \"phrases\", AND/OR/NOT, prefix*. Any input is searched."}]
-    for facet in FACETS:
-        params.append({"name": facet, "in": "query", "style": "form", "explode": True,
-                       "schema": {"type": "array", "items": {"type": "string"}},
-                       "description": f"Filter by {facet} id (repeat for OR); unknown values answer 400."})
-    params += [
-        {"name": "year_from", "in": "query", "schema": {"type": "integer", "minimum": 1800, "maximum": 2100}},
-        {"name": "year_to", "in": "query", "schema": {"type": "integer", "minimum": 1800, "maximum": 2100}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
-        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "newest", "title"]}},
-    ]
-    return params
-
+from ..search.query import MAX_PER_PAGE
+from ..taxonomy import Taxonomy
+from ..taxonomy import load as load_taxonomy
+from .openapi_schemas import entry_schemas, search_parameters
 
 ERROR = {"type": "object", "required": ["error"],
+         "description": "Every refusal. `errors` lists each field at fault: always for 422, and for other "
+                        "refusals that concern one field (e.g. 409 on `version`).",
          "properties": {"error": {"type": "string"},
                         "errors": {"type": "array", "items": {
-                            "type": "object", "properties": {"field": {"type": "string"},
-                                                             "message": {"type": "string"}}}}}}
+                            "type": "object", "required": ["field", "message"],
+                            "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"},
+                                           "id": {"type": "string"}}}}}}
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 STRINGS = {"type": "array", "items": {"type": "string"}}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -39,38 +27,29 @@ HIT = {"type": "object", "required": ["id", "title", "summary", "themes", "blocs
 SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "results", "facets", "suggestion"],
           "properties": {"query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
                          "per_page": {"type": "integer"}, "results": {"type": "array", "items": HIT},
-                         "facets": {"type": "object", "properties": {f: COUNTS for f in FACETS}},
+                         "facets": {"type": "object", "additionalProperties": COUNTS},
                          "suggestion": {"type": ["string", "null"]}}}
-FINDING = {"type": "object", "required": ["kind", "text"],
-           "properties": {"id": {"type": "string"}, "kind": {"type": "string",
-                                                             "enum": ["strength", "difficulty", "lesson",
-                                                                      "recommendation"]},
-                          "text": {"type": "string"}, "topics": STRINGS}}
-ENTRY_IN = {
-    "type": "object", "required": ["title", "summary", "language", "themes", "countries"],
-    "description": "The front-matter fields of an entry file (see the entry format) plus `body` (Markdown); "
-                   "`version` (optional) is the version you edited, for conflict detection.",
-    "properties": {"id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
-                   "title": {"type": "string"}, "summary": {"type": "string", "maxLength": 600},
-                   "language": {"type": "string", "enum": ["en", "es", "pt", "fr"]},
-                   "themes": STRINGS, "topics": STRINGS, "blocs": STRINGS, "countries": STRINGS,
-                   "instrument": {"type": ["string", "null"]}, "target_groups": STRINGS,
-                   "year_start": NULLABLE_INT, "year_end": NULLABLE_INT, "status": {"type": ["string", "null"]},
-                   "panel": {"type": ["string", "null"]},
-                   "contributor": {"type": ["object", "null"]},
-                   "sources": {"type": "array", "items": {"type": "object"}},
-                   "findings": {"type": "array", "items": FINDING}, "body": {"type": "string"},
-                   "version": {"type": "integer"}}}
-ENTRY_OUT = {"type": "object", "required": ["id", "title", "findings", "state", "version"],
-             "properties": {**ENTRY_IN["properties"], "findings": {"type": "array", "items": FINDING},
-                            "state": {"type": "string"}, "version": {"type": "integer"},
-                            "updated_at": {"type": "string"}, "created_at": {"type": "string"}}}
+FINDING_HIT = {"type": "object", "required": ["id", "entry_id", "kind", "text"],
+               "properties": {"id": {"type": "string"}, "entry_id": {"type": "string"},
+                              "entry_title": {"type": "string"}, "kind": {"type": "string"},
+                              "text": {"type": "string"}, "topics": STRINGS}}
+WRITES = ("Writes take an API token (`Authorization: Bearer ...`, from `migration-kb users token NAME` or the "
+          "account page). A signed-in browser may write instead with its session cookie, but only with the "
+          "session's CSRF token in the `X-CSRF-Token` header and, when the browser sends `Origin` or `Referer`, "
+          "from this very site; otherwise 403.")
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "A token from 'migration-kb users token NAME'."},
+    "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                "description": "A signed-in browser's session; only together with `csrf`, from this site."},
+    "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+             "description": "The session's CSRF token (the `csrf_token` of this site's forms)."},
+}
 
 
 def _errors(*codes: int) -> dict:
     text = {400: "Bad parameter or body", 401: "No or invalid API token", 403: "Role may not do this",
             404: "No such entry", 409: "Conflict (the entry exists, or changed since your version)",
-            422: "Invalid entry: every field error", 503: "Database unavailable"}
+            422: "Invalid: every field error", 503: "Database unavailable"}
     return {str(c): {"description": text[c],
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for c in codes}
@@ -80,10 +59,14 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def openapi_document(max_per_page: int) -> dict:
+def openapi_document(taxonomy: Taxonomy | None = None) -> dict:
+    """The document, its schemas and parameters built from the validators' own constants and vocabularies."""
+    tax = taxonomy or load_taxonomy()
+    schemas = entry_schemas(tax)
     entry_id = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    secured = [{"bearer": []}]
-    body = {"required": True, "content": {"application/json": {"schema": ENTRY_IN}}}
+    secured = [{"bearer": []}, {"session": [], "csrf": []}]
+    body = {"required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EntryInput"}}}}
     saved = {"type": "object", "required": ["id", "version"],
              "properties": {"id": {"type": "string"}, "version": {"type": "integer"},
                             "state": {"type": "string"}, "outcome": {"type": "string"}}}
@@ -91,27 +74,27 @@ def openapi_document(max_per_page: int) -> dict:
         "openapi": "3.1.0",
         "info": {"title": "migration-kb API", "version": "1",
                  "description": "Search and maintain case entries of migration-cooperation practices. "
-                                f"per_page is at most {max_per_page}."},
+                                f"per_page is at most {MAX_PER_PAGE}. " + WRITES},
         "servers": [{"url": "/api/v1"}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A token from 'migration-kb users token NAME'."}},
-            "schemas": {"Error": ERROR, "SearchResult": SEARCH, "Entry": ENTRY_OUT, "EntryInput": ENTRY_IN},
+            "securitySchemes": SECURITY_SCHEMES,
+            "schemas": {"Error": ERROR, "SearchResult": SEARCH, **schemas},
         },
         "paths": {
             "/search": {"get": {"summary": "Search published entries, with facet counts",
-                                "parameters": _filters(),
+                                "parameters": search_parameters(tax),
                                 "responses": {"200": _json({"$ref": "#/components/schemas/SearchResult"}),
                                               **_errors(400, 503)}}},
             "/findings": {"get": {
                 "summary": "Findings of the entries matching the filters",
-                "parameters": [*_filters(), {"name": "kind", "in": "query", "style": "form", "explode": True,
-                                             "schema": {"type": "array", "items": FINDING["properties"]["kind"]}}],
+                "parameters": [*search_parameters(tax), {
+                    "name": "kind", "in": "query", "style": "form", "explode": True,
+                    "schema": {"type": "array", "items": schemas["Finding"]["properties"]["kind"]}}],
                 "responses": {"200": _json({"type": "object", "required": ["total", "results"],
                                             "properties": {"total": {"type": "integer"},
                                                            "page": {"type": "integer"},
                                                            "per_page": {"type": "integer"},
-                                                           "results": {"type": "array", "items": FINDING},
+                                                           "results": {"type": "array", "items": FINDING_HIT},
                                                            "facets": {"type": "object"}}}),
                               **_errors(400, 503)}}},
             "/entries": {"post": {"summary": "Create an entry (starts as a draft)", "security": secured,
@@ -122,17 +105,24 @@ def openapi_document(max_per_page: int) -> dict:
                 "parameters": [entry_id],
                 "get": {"summary": "One entry with its findings",
                         "responses": {"200": _json({"$ref": "#/components/schemas/Entry"}), **_errors(404, 503)}},
-                "put": {"summary": "Replace an entry's fields", "security": secured, "requestBody": body,
+                "put": {"summary": "Replace an entry's fields (what GET gave may be sent back, changed or not)",
+                        "description": "Read-only fields are checked: a `version` or `updated_at` other than "
+                                       "the stored one is 409; another `state` or `created_at`, or a finding "
+                                       "id of another entry, is 422. The entry keeps its state.",
+                        "security": secured, "requestBody": body,
                         "responses": {"200": _json(saved), **_errors(400, 401, 403, 404, 409, 422, 503)}},
                 "delete": {"summary": "Delete an entry", "security": secured,
-                           "parameters": [{"name": "version", "in": "query", "schema": {"type": "integer"}}],
+                           "parameters": [{"name": "version", "in": "query",
+                                           "schema": {"type": "integer", "minimum": 0},
+                                           "description": "The version you saw: another one is a 409"}],
                            "responses": {"204": {"description": "Deleted"},
                                          **_errors(400, 401, 403, 404, 409, 503)}},
             },
             "/entries/{entry_id}/publish": {"post": {
-                "summary": "Publish (an admin, or an expert other than the author)", "security": secured,
+                "summary": "Publish (an admin, or an expert other than the author); 409 if it is already "
+                           "published or archived, 422 without a source", "security": secured,
                 "parameters": [entry_id],
-                "responses": {"200": _json(saved), **_errors(401, 403, 404, 422, 503)}}},
+                "responses": {"200": _json(saved), **_errors(401, 403, 404, 409, 422, 503)}}},
             "/taxonomy": {"get": {"summary": "The vocabularies with labels in en/es/pt/fr",
                                   "responses": {"200": _json({"type": "object"})}}},
             "/health": {"get": {"summary": "Liveness, published entry count",

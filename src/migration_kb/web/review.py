@@ -7,9 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..errors import Conflict, Invalid
 from ..models import EntryRow, Review, User
-from ..store import NotFound, StaleVersion, StoreError
-from ..workflow import NotPermitted, WorkflowError, act, authors, available
+from ..store import StaleVersion
+from ..workflow import act, authors, available
 from .auth import current_user, no_store, require
 from .services import kb
 
@@ -53,20 +54,19 @@ def review_page(entry_id: str, error: str | None = None, status: int = 200):
 @require("write_entries")
 def take_step(entry_id: str):
     step, comment = request.form.get("step", ""), request.form.get("comment", "")
+    # A step refused for the entry's state or content is said on the review page itself, with the refusal's
+    # status; anything else (no such entry, a role that may not) goes to the app's error handler.
     try:
         with kb().db.session() as s:
             act(s, entry_id, step, current_user(), comment=comment,
                 expected_version=request.form.get("version", type=int))
-    except NotFound:
-        abort(404)
-    except NotPermitted as exc:
-        abort(403, description=str(exc))
     except StaleVersion as exc:
         return review_page(entry_id, error=_("Someone saved the entry while you were looking at it (you saw "
                                              "version %(seen)d; it is now version %(now)d). Look at it again "
-                                             "before you decide.", seen=exc.expected, now=exc.current), status=409)
-    except (WorkflowError, StoreError) as exc:
-        return review_page(entry_id, error=str(exc), status=422)
+                                             "before you decide.", seen=exc.expected, now=exc.current),
+                           status=exc.status)
+    except (Conflict, Invalid) as exc:
+        return review_page(entry_id, error=_(exc.template, **exc.values), status=exc.status)
     kb().written()
     flash(done_messages()[step])
     return redirect(url_for("review.review_page", entry_id=entry_id))

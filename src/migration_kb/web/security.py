@@ -30,13 +30,40 @@ def csrf_token() -> str:
 
 
 def check_csrf() -> None:
-    """Every state-changing form post must carry the session's token (API calls use bearer tokens)."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+    """Every state-changing request signed in by the session cookie must carry the session's token: a form
+    field, or the X-CSRF-Token header. An API write by cookie also must come from this very site (its
+    Origin or Referer, when sent, names this host); with a bearer token the token alone decides."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.path.startswith("/api/"):
+        if request.headers.get("Authorization", "").startswith("Bearer ") or not session.get("user_id"):
+            return  # a token, or no session at all: the route's own check answers 401/403
+        _same_origin()
+        if not _matches(request.headers.get("X-CSRF-Token", ""), session.get("csrf") or ""):
+            abort(403, description="A signed-in browser writes through the API with the session's CSRF token "
+                                   "in the X-CSRF-Token header; other clients send an API token as "
+                                   "'Authorization: Bearer ...'.")
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf") or ""
-    if not expected or not hmac.compare_digest(sent, expected):
+    if not _matches(sent, expected):
         abort(400, description="The form expired or did not come from this site. Reload the page and try again.")
+
+
+def _matches(sent: str, expected: str) -> bool:
+    """The session's token, compared in constant time (as bytes: a header may carry any character)."""
+    return bool(expected) and hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def _same_origin() -> None:
+    """403 unless the Origin (or, without one, the Referer) header is absent or names this host."""
+    sent = request.headers.get("Origin") or request.headers.get("Referer")
+    try:
+        foreign = bool(sent) and urlparse(sent).netloc != request.host
+    except ValueError:  # not even an address
+        foreign = True
+    if foreign:
+        abort(403, description="This request came from another site.")
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
