@@ -27,8 +27,9 @@ SCHEMAS = DOC["components"]["schemas"]
 VALID = {"id": "a-valid-entry", "title": "A title", "summary": "A summary.", "language": "en",
          "themes": ["protection"], "countries": ["MX"], "topics": [], "blocs": [], "target_groups": [],
          "instrument": None, "year_start": None, "year_end": None,  # (year_end >= year_start aside)
-         "status": "active", "panel": None,
+         "status": "active", "superseded_by": None, "panel": None,
          "contributor": {"name": "A name", "organization": "An organization"},
+         "verified": {"date": "2026-01-31", "by": "A checker"},
          "sources": [{"title": "A law", "publisher": "A state", "year": 2000, "url": "https://example.org/"}],
          "findings": [{"kind": "strength", "text": "Clear.", "topics": []}], "body": "Body."}
 

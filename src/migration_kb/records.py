@@ -377,7 +377,7 @@ def _verified(c: _Checker, raw: Any) -> Verified | None:
     by = None
     if isinstance(raw, dict):
         c.unknown_fields(VERIFIED_FIELDS, raw, "verified.")
-        by = c.text("verified.by", raw.get("by"), required=False, limit=200, single_line=True)
+        by = c.text("verified.by", raw.get("by"), required=False, limit=MAX_NAME, single_line=True)
         raw = raw.get("date")
         path = "verified.date"
     else:

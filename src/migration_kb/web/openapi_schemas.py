@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..config import LANGUAGES
 from ..models import STATES
 from ..records import (
+    DATE_RE,
     FINDING_KINDS,
     ID_RE,
     MAX_BODY,
@@ -65,6 +66,11 @@ def entry_schemas(tax: Taxonomy) -> dict[str, dict]:
     contributor = {"type": ["object", "null"], "additionalProperties": False,
                    "properties": {"name": _text(MAX_NAME, nullable=True),
                                   "organization": _text(MAX_ORGANIZATION, nullable=True)}}
+    verified = {"type": ["object", "null"], "additionalProperties": False, "required": ["date"],
+                "description": "When the facts were last checked against the sources, and by whom; files may "
+                               "also write the short form `verified: 2026-12-01`.",
+                "properties": {"date": {"type": "string", "format": "date", "pattern": DATE_RE.pattern},
+                               "by": _text(MAX_NAME, nullable=True)}}
     source = {"type": "object", "additionalProperties": False, "required": ["title"],
               "properties": {"title": {"type": "string", "minLength": 1, "maxLength": MAX_SOURCE_TITLE},
                              "publisher": _text(MAX_PUBLISHER, nullable=True), "year": _year(),
@@ -87,9 +93,12 @@ def entry_schemas(tax: Taxonomy) -> dict[str, dict]:
         "instrument": {"type": ["string", "null"], "enum": [*vocabulary_ids(tax, "instrument"), None]},
         "year_start": _year(), "year_end": _year(),
         "status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
+        "superseded_by": {"type": ["string", "null"], "pattern": ID_RE.pattern, "maxLength": MAX_ID,
+                          "description": "The id of the entry that replaced this practice (not this entry's own)."},
         "panel": {"type": ["string", "null"], "pattern": PANEL_RE.pattern,
                   "description": "'<event id>/<panel id>' of a known workshop panel"},
         "contributor": contributor,
+        "verified": verified,
         "sources": {"type": "array", "items": source,
                     "description": "A published entry keeps at least one (422 naming `sources` otherwise)."},
         "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
