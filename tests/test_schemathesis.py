@@ -42,7 +42,7 @@ def api_schema(api_server):
 
 
 def operations() -> list[tuple[str, str]]:
-    from migration_kb.search.query import MAX_PER_PAGE
+    from migration_kb.search.request import MAX_PER_PAGE
     from migration_kb.web.openapi import openapi_document
 
     return [(method.upper(), path) for path, item in openapi_document(MAX_PER_PAGE)["paths"].items()

@@ -138,9 +138,6 @@ def folded_words(text: str) -> list[str]:
     return out
 
 
-TEXT_FIELDS = TEXT_PARTS
-
-
 def build_schema() -> Schema:
     fields = {
         # Columns as well as stored: the start-up check reads every id and version from small columns

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .. import workflow
 from ..models import EntryRow, FindingRow
 from ..records import FINDING_KINDS, ValidationError, validate_entry
-from ..search.query import MAX_PER_PAGE, SearchError, SearchRequest
+from ..search.request import MAX_PER_PAGE, SearchError, SearchRequest
 from ..store import NotFound, StaleVersion, StoreError, delete_entry, save_entry
 from .auth import current_user, require
 from .editor import known_panels

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import LANGUAGES, Settings
 from ..db import open_database
 from ..search.indexer import Follower, SearchIndex
-from ..search.query import Searcher
+from ..search.searcher import Searcher
 from ..taxonomy import load as load_taxonomy
 from . import malloc, security
 from .i18n import asked_lang, select_locale, ui_lang
