@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .schema import FACETS
+from .whoosh_internals import segment_id
 
 # The years facet: spans a practice may have been in force during (no end year: ongoing).
 YEAR_SPANS = ((None, 1989), (1990, 1999), (2000, 2009), (2010, 2019), (2020, None))
@@ -102,7 +103,7 @@ class Facets:
         self.segments: dict[str, _SegmentFacets] = {}
         parts = []
         for leaf, offset in searcher.reader().leaf_readers():
-            key = leaf.segment().segment_id() if hasattr(leaf, "segment") and leaf.segment() else str(id(leaf))
+            key = segment_id(leaf)
             part = cache.get(key) or _SegmentFacets(leaf)
             self.segments[key] = part
             parts.append((part, offset))
