@@ -161,7 +161,6 @@ class Scorer:
         _plan(query, 1.0, terms, others)
         scores = np.zeros(self.n, dtype=np.float64)
         hit = np.zeros(self.n, dtype=bool)
-        doc_count = self.reader.doc_count() or 1
         for field, text, boost in terms:
             ids, tf = self.postings(field, text)
             if not len(ids):
@@ -169,7 +168,9 @@ class Scorer:
             idf = log(self.n / (self.reader.doc_frequency(field, text) + 1)) + 1
             avg = self._avg.get(field)
             if avg is None:
-                avg = self._avg[field] = (self.reader.field_length(field) / doc_count) or 1.0
+                # As Whoosh's Searcher.avg_field_length: the field's total length over every document the
+                # segments hold, deleted ones too (the total still counts them until a merge drops them).
+                avg = self._avg[field] = (self.reader.field_length(field) / (self.n or 1)) or 1.0
             fl, tf = self.lengths(field, ids), tf.astype(np.float32)
             np.add.at(scores, ids, boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg)))
             hit[ids] = True
