@@ -15,7 +15,7 @@ from whoosh.query import Every, NullQuery, Query
 
 from ..config import LANGUAGES
 from ..taxonomy import fold
-from .schema import PART_BOOSTS, TEXT_PARTS, stems, stopwords
+from .schema import PART_BOOSTS, TEXT_PARTS, WORD, stems, stopwords
 from .vocabulary import matcher
 
 MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
@@ -36,7 +36,6 @@ def _parser() -> qparser.MultifieldParser:
 
 _parse_lock = threading.Lock()  # the parser object is shared; Whoosh parsers keep a little state
 FIELD_TOKEN = re.compile(r"^(theme|topic|bloc|country|instrument|target_group|language):[\w-]+$")
-WORD = re.compile(r"[\w'’]+")
 
 
 def clean(q: str) -> str:

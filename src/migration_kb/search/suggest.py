@@ -10,16 +10,19 @@ from whoosh.support.levenshtein import distance
 from ..taxonomy import fold
 from ..taxonomy import load as load_taxonomy
 from .querybuild import OPERATORS, clean
+from .schema import WORD
 
 
 def suggest(searcher, q: str) -> str | None:
     """'did you mean': the query with each unknown word replaced by the closest known word.
 
-    Known words are those of the indexed text and of the vocabularies (labels and synonyms in the four
-    languages). Prefix searches (word*) and operators are left alone.
+    Known words are those of the indexed text (the spell field) and of the vocabularies (labels and synonyms
+    in the four languages). Words are cut as the index cuts them (schema.WORD: "d'asile" is one word).
+    Prefix searches (word*), operators and words with digits are left alone.
     """
     q = clean(q)
-    words = [w for w in re.findall(r"[^\W\d_]{3,}\*?", q) if not w.endswith("*") and w not in OPERATORS]
+    words = [m.group() for m in WORD.finditer(q)
+             if _spelled(m.group()) and q[m.end():m.end() + 1] != "*" and m.group() not in OPERATORS]
     if not words or len(words) > 12:
         return None
     reader = searcher.reader()
@@ -54,8 +57,13 @@ def vocabulary_words() -> frozenset[str]:
     for vocabulary in ("theme", "topic", "target_group", "instrument", "bloc"):
         for term in tax.terms(vocabulary).values():
             for phrase in (*term.labels.values(), *(w for ws in term.synonyms.values() for w in ws)):
-                words.update(fold(w) for w in re.findall(r"[^\W\d_]{3,}", phrase))
+                words.update(fold(w) for w in WORD.findall(phrase) if _spelled(w))
     for country in tax.countries.values():
         for name in country.names.values():
-            words.update(fold(w) for w in re.findall(r"[^\W\d_]{3,}", name))
+            words.update(fold(w) for w in WORD.findall(name) if _spelled(w))
     return frozenset(words)
+
+
+def _spelled(word: str) -> bool:
+    """Words worth correcting: three characters or more, and no digits (years, codes, numbers)."""
+    return len(word) >= 3 and not any(c.isdigit() or c == "_" for c in word)
