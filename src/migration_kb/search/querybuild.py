@@ -15,7 +15,7 @@ from whoosh.query import Every, NullQuery, Query
 
 from ..config import LANGUAGES
 from ..taxonomy import fold
-from .schema import PART_BOOSTS, TEXT_PARTS, WORD, stems, stopwords
+from .schema import PART_BOOSTS, TEXT_PARTS, WORD, build_schema, stems, stopwords
 from .vocabulary import matcher
 
 MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
@@ -28,8 +28,6 @@ SYNTAX = re.compile(r'["()*]|\b(AND|OR|NOT)\b|\w:\S')
 
 @cache
 def _parser() -> qparser.MultifieldParser:
-    from .schema import build_schema
-
     return qparser.MultifieldParser(list(TEXT_PARTS), build_schema(), fieldboosts=dict(PART_BOOSTS),
                                     group=qparser.OrGroup)
 
