@@ -52,7 +52,8 @@ from migration_kb.config import LANGUAGES, Settings  # noqa: E402
 from migration_kb.db import open_database  # noqa: E402
 from migration_kb.records import Entry, validate_entry  # noqa: E402
 from migration_kb.search.indexer import SearchIndex  # noqa: E402
-from migration_kb.search.query import Searcher, SearchRequest  # noqa: E402
+from migration_kb.search.request import SearchRequest  # noqa: E402
+from migration_kb.search.searcher import Searcher  # noqa: E402
 from migration_kb.store import save_entry  # noqa: E402
 from migration_kb.taxonomy import load as load_taxonomy  # noqa: E402
 

@@ -17,7 +17,7 @@ from migration_kb.db import Database, open_database
 from migration_kb.search import bulk
 from migration_kb.search.bulk import BuildFailed, SegmentBuilder, write_index
 from migration_kb.search.indexer import SearchIndex
-from migration_kb.search.query import Searcher, SearchRequest
+from migration_kb.search.request import SearchRequest
 from migration_kb.search.schema import (
     analyzer,
     build_schema,
@@ -29,6 +29,7 @@ from migration_kb.search.schema import (
     stem_spans,
     stems,
 )
+from migration_kb.search.searcher import Searcher
 
 from .test_index import make
 

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from migration_kb.entryfiles import parse_text, read_file
 from migration_kb.records import ValidationError, validate_entry
 from migration_kb.search.indexer import SearchIndex
-from migration_kb.search.query import Searcher, SearchError, SearchRequest, build_query
+from migration_kb.search.querybuild import build_query
+from migration_kb.search.request import SearchError, SearchRequest
+from migration_kb.search.searcher import Searcher
 
 from .conftest import MINIMAL
 

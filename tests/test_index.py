@@ -12,7 +12,8 @@ import pytest
 
 from migration_kb.records import validate_entry
 from migration_kb.search.indexer import SearchIndex
-from migration_kb.search.query import Searcher, SearchRequest
+from migration_kb.search.request import SearchRequest
+from migration_kb.search.searcher import Searcher
 from migration_kb.store import delete_entry, save_entry, set_state
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

@@ -77,7 +77,8 @@ def test_facet_counts_filters_and_years_stay_right_across_segments(db, settings)
     visitor sees are still those of the entries themselves, after a rebuild and after later saves."""
     from migration_kb.records import validate_entry
     from migration_kb.search.indexer import SearchIndex
-    from migration_kb.search.query import Searcher, SearchRequest
+    from migration_kb.search.request import SearchRequest
+    from migration_kb.search.searcher import Searcher
     from migration_kb.store import save_entry
     from migration_kb.taxonomy import load
 
@@ -125,7 +126,7 @@ def test_facet_counts_filters_and_years_stay_right_across_segments(db, settings)
 
 @pytest.mark.parametrize("per_value", [3, 3000])  # few documents per value: lists; many: bitmaps
 def test_both_ways_of_keeping_a_facet_count_the_same(per_value):
-    from migration_kb.search.query import FacetDocs
+    from migration_kb.search.facets import FacetDocs
 
     rng = np.random.default_rng(per_value)
     size, names = 10_001, [f"v{i}" for i in range(9)]

@@ -27,7 +27,8 @@ from migration_kb.config import LANGUAGES, Settings
 from migration_kb.db import open_database
 from migration_kb.importer import import_paths
 from migration_kb.search.indexer import SearchIndex
-from migration_kb.search.query import Searcher, SearchRequest
+from migration_kb.search.request import SearchRequest
+from migration_kb.search.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 JUDGEMENTS = Path(__file__).with_name("search_judgements.yaml")

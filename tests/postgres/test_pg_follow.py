@@ -10,7 +10,8 @@ from sqlalchemy import select
 from migration_kb.changelog import TRIMMED, extent, trim
 from migration_kb.models import Change
 from migration_kb.search.indexer import Follower, LogTrimmed, SearchIndex
-from migration_kb.search.query import Searcher, SearchRequest
+from migration_kb.search.request import SearchRequest
+from migration_kb.search.searcher import Searcher
 from migration_kb.store import save_entry
 from tests.test_index import make
 

@@ -3,7 +3,8 @@
 Whoosh's writer sends every field of every document through its analyzer chain and every posting
 through a pickled, sorted temporary pool; at 100,000 entries that was most of a four-minute rebuild.
 A rebuild knows its documents up front, so this gathers the postings in memory, per field and term,
-and writes them with Whoosh's own codec (W3Codec): the same files, read by the same readers.
+and writes them with Whoosh's own codec (through `whoosh_internals.SegmentFiles`): the same files, read by
+the same readers.
 The text fields of `schema.document` arrive already stemmed and space-separated, so analysing them is
 a split. tests/test_bulk_index.py checks that a segment written here equals one Whoosh's writer makes
 from the same documents.
@@ -17,31 +18,23 @@ import gc
 import os
 import pickle
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
 import traceback
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from whoosh import formats
-from whoosh.codec import default_codec
 from whoosh.fields import ID, KEYWORD, Schema
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import _DEF_INDEX_NAME as INDEX_NAME
-from whoosh.index import TOC
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..config import Settings
 from ..db import Database
 from .schema import TEXT_PARTS, build_schema, folded_words, published_documents
+from .whoosh_internals import SegmentFiles, encode_frequency, encode_positions, stored_length, write_toc
 
-_POSITIONS = formats.Positions()
-_PACKED = [pack_uint(n) for n in range(64)]  # frequency values, shared
 _ONE_POSITION: dict[int, bytes] = {}  # position -> the encoded value of a word occurring once, there
 
 # A field's terms: term -> (document numbers, value bytes), in document order. Two appends per posting:
@@ -54,10 +47,7 @@ class SegmentBuilder:
 
     def __init__(self, folder: Path, schema: Schema):
         self.schema = schema
-        self.storage = FileStorage(str(folder))
-        self.codec = default_codec()
-        self.segment = self.codec.new_segment(self.storage, INDEX_NAME)
-        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        self.files = SegmentFiles(folder)
         indexed = [name for name in schema.names() if schema[name].indexed]
         self.terms: dict[str, Terms] = {name: {} for name in indexed}
         # Per scorable field, each document's length as the length column keeps it (one byte), which is
@@ -90,10 +80,10 @@ class SegmentBuilder:
         return whoosh_index
 
     def add(self, doc: dict) -> None:
-        docnum, schema, perdoc = self.docnum, self.schema, self.perdoc
-        perdoc.start_doc(docnum)
+        docnum, schema = self.docnum, self.schema
         for lengths in self.lengths.values():
             lengths.append(0)
+        fields = []
         for name in sorted(doc):
             value = doc[name]
             if value is None:
@@ -103,36 +93,27 @@ class SegmentBuilder:
             if field.indexed:
                 length = self._index[name](value, docnum, self.terms[name])
                 if field.scorable:
-                    self.lengths[name][docnum] = byte_to_length(length_to_byte(length)) if length else 0
+                    self.lengths[name][docnum] = stored_length(length)
                 else:
                     length = 0
-            perdoc.add_field(name, field, value if field.stored else None, length)
-            if field.column_type:
-                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
-        perdoc.finish_doc()
+            fields.append((name, field, value, length))
+        self.files.add_document(docnum, fields)
         self.docnum += 1
 
     def finish(self):
         """Write the postings and close the segment's files; returns the segment for the index's TOC."""
-        self.perdoc.close()
-        writer = self.codec.field_writer(self.storage, self.segment)
+        self.files.write_postings(self._fields())
+        return self.files.finish(self.docnum)
+
+    def _fields(self) -> Iterator[tuple]:
+        """Each field's postings in term order, one field at a time (its unsorted terms freed first)."""
         for name in sorted(self.terms):
             terms = self.terms.pop(name)
             if not terms:
                 continue
-            field = self.schema[name]
-            writer.start_field(name, field)
             encoded = sorted((t if isinstance(t, bytes) else t.encode("utf-8"), p) for t, p in terms.items())
             del terms
-            postings = _Postings(field.format, self.lengths.get(name))
-            for btext, (docnums, values) in encoded:
-                writer.start_term(btext)
-                postings.fill_blocks(writer._postwriter, docnums, values)
-                writer.finish_term()
-            writer.finish_field()
-        writer.close()
-        self.segment.set_doc_count(self.docnum)
-        return self.segment
+            yield name, self.schema[name], encoded, self.lengths.get(name)
 
 
 def _add(terms: Terms, term, docnum: int, value: bytes) -> None:
@@ -155,7 +136,7 @@ def _add_positions(words: list[str], docnum: int, terms: Terms) -> int:
     n = len(words)
     first = dict(zip(reversed(words), range(n - 1, -1, -1), strict=True))
     repeated = {w: c for w, c in Counter(words).items() if c > 1} if len(first) < n else {}
-    encode, single = _POSITIONS.encode, _ONE_POSITION
+    encode, single = encode_positions, _ONE_POSITION
     for word, pos in first.items():
         count = repeated.get(word)
         if count is None:  # most postings: one occurrence, its encoding shared by every such posting
@@ -180,48 +161,8 @@ def _add_frequencies(words: list[str], docnum: int, terms: Terms) -> int:
     for word in words:
         counts[word] = counts.get(word, 0) + 1
     for word, n in counts.items():
-        _add(terms, word, docnum, _PACKED[n] if n < 64 else pack_uint(n))
+        _add(terms, word, docnum, encode_frequency(n))
     return len(words)
-
-
-class _Postings:
-    """Fills W3PostingsWriter's blocks a whole block at a time, with what its add_posting would buffer
-    (the field writer's finish_term writes the last block)."""
-
-    def __init__(self, fmt: formats.Format, lengths: array | None):
-        self.boost = fmt.field_boost
-        self.decode_frequency = fmt.decode_frequency
-        self.frequency_of: dict[bytes, int] = {}
-        self.lengths = lengths
-
-    def frequencies(self, values: list[bytes]) -> list[int]:
-        known, decode = self.frequency_of, self.decode_frequency
-        out = []
-        for value in values:
-            freq = known.get(value)
-            if freq is None:
-                freq = decode(value)
-                if len(known) < 100_000:
-                    known[value] = freq
-            out.append(freq)
-        return out
-
-    def fill_blocks(self, postwriter, docnums: array, values: list[bytes]) -> None:
-        limit, boost, lengths = postwriter._blocklimit, self.boost, self.lengths
-        freqs = self.frequencies(values)
-        for start in range(0, len(docnums), limit):
-            if start:
-                postwriter._write_block()
-            stop = start + limit
-            ids = docnums[start:stop]
-            postwriter._ids = ids
-            weights = [f * boost for f in freqs[start:stop]]  # a posting's weight: frequency times boost
-            postwriter._weights = array("f", weights)
-            postwriter._maxweight = max(0, max(weights))
-            postwriter._values = [v for v in values[start:stop] if v]
-            sizes = [lengths[d] for d in ids if lengths[d]] if lengths is not None else []
-            postwriter._minlength = min(sizes) if sizes else None
-            postwriter._maxlength = max(sizes, default=0)
 
 
 # -- a rebuild: segments written by one process, or several in parallel ---------------------------------
@@ -249,10 +190,7 @@ def write_index(folder: Path, db: Database, ids: list[str], procs: int = 1,
         segments = [_write_segment(folder, schema, db, run, progress) for run in runs]
     else:
         segments = _in_workers(folder, db.settings, runs, procs, progress)
-    segments = [segment for segment in segments if segment.doc_count_all()]
-    storage = FileStorage(str(folder))
-    TOC(schema, segments, 0).write(storage, INDEX_NAME)
-    shutil.rmtree(folder / f"{INDEX_NAME}.tmp", ignore_errors=True)  # the per-document writers' scratch
+    write_toc(folder, schema, [segment for segment in segments if segment.doc_count_all()])
     return sum(segment.doc_count_all() for segment in segments)
 
 

@@ -1,10 +1,11 @@
 """BM25F scoring of OR-queries with numpy, over the postings of the Whoosh index.
 
 Whoosh scores posting by posting in Python; for a few common words that match half of a large index, that
-was most of a search's time. A query built by `query.build_query` is an OR of terms (each word's stems in
+was most of a search's time. A query built by `querybuild.build_query` is an OR of terms (each word's stems in
 each text field, vocabulary concepts) plus, sometimes, phrases: the terms are scored here as whole arrays,
 anything else (phrases, prefixes, AND/NOT groups) by Whoosh, and the sums are the same BM25F scores Whoosh
 computes. Postings and field lengths are cached per index segment, so a commit only reads its new segment.
+They are read through `whoosh_internals` (Whoosh's private block reader and its one-byte field lengths).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from math import log
 
 import numpy as np
 from whoosh.query import Or, Query, Term
+
+from .whoosh_internals import field_lengths, read_postings, segment_id
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 # Postings kept in memory, least recently used dropped first. A posting takes about 3 bytes (the gap to the
@@ -69,9 +72,7 @@ class SegmentCache:
         key = (seg_id, field)
         found = self.lengths.get(key)
         if found is None:
-            n = leaf.doc_count_all()
-            lengths = np.fromiter((leaf.doc_field_length(d, field, 1) for d in range(n)), dtype=np.float32, count=n)
-            values, codes = np.unique(lengths, return_inverse=True)
+            values, codes = np.unique(field_lengths(leaf, field), return_inverse=True)
             found = (values, small_ints(codes, len(values)))
             self.lengths[key] = found
         return found
@@ -84,7 +85,7 @@ class SegmentCache:
             if found is not None:
                 self.postings.move_to_end(key)
                 return unpack_ids(found[0]), found[1]
-        ids, weights = _read_postings(leaf, field, text)
+        ids, weights = read_postings(leaf, field, text)
         weights = compact(weights)
         stored = (pack_ids(ids), weights)
         nbytes = _nbytes(stored)
@@ -111,32 +112,6 @@ def _nbytes(arrays: tuple[np.ndarray, ...]) -> int:
     return sum(a.nbytes for a in arrays)
 
 
-def _read_postings(leaf, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers as int32, term frequencies as float32) of one term in one segment."""
-    if (field, text) not in leaf:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
-    m = leaf.postings(field, text)
-    ids, weights = [], []
-    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):  # Whoosh's on-disk matcher: a block at a time
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int32))
-            weights.append(np.asarray(m._weights, dtype=np.float32))
-            m._next_block()
-    else:
-        pairs = []
-        while m.is_active():
-            pairs.append((m.id(), m.weight()))
-            m.next()
-        if pairs:
-            ids.append(np.array([p[0] for p in pairs], dtype=np.int32))
-            weights.append(np.array([p[1] for p in pairs], dtype=np.float32))
-    if not ids:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
 class Scorer:
     """Scores queries against one searcher generation."""
 
@@ -145,7 +120,7 @@ class Scorer:
         self.cache = cache
         reader = searcher.reader()
         self.reader = reader
-        self.leaves = [(leaf, offset, _segment_id(leaf)) for leaf, offset in reader.leaf_readers()]
+        self.leaves = [(leaf, offset, segment_id(leaf)) for leaf, offset in reader.leaf_readers()]
         cache.forget({seg for _, _, seg in self.leaves})
         self.n = reader.doc_count_all()
         self.live = np.zeros(self.n, dtype=bool)
@@ -186,7 +161,6 @@ class Scorer:
         _plan(query, 1.0, terms, others)
         scores = np.zeros(self.n, dtype=np.float64)
         hit = np.zeros(self.n, dtype=bool)
-        doc_count = self.reader.doc_count() or 1
         for field, text, boost in terms:
             ids, tf = self.postings(field, text)
             if not len(ids):
@@ -194,7 +168,9 @@ class Scorer:
             idf = log(self.n / (self.reader.doc_frequency(field, text) + 1)) + 1
             avg = self._avg.get(field)
             if avg is None:
-                avg = self._avg[field] = (self.reader.field_length(field) / doc_count) or 1.0
+                # As Whoosh's Searcher.avg_field_length: the field's total length over every document the
+                # segments hold, deleted ones too (the total still counts them until a merge drops them).
+                avg = self._avg[field] = (self.reader.field_length(field) / (self.n or 1)) or 1.0
             fl, tf = self.lengths(field, ids), tf.astype(np.float32)
             np.add.at(scores, ids, boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg)))
             hit[ids] = True
@@ -217,14 +193,3 @@ def _plan(query: Query, factor: float, terms: list, others: list) -> None:
         terms.append((query.fieldname, text, factor * query.boost))
     else:
         others.append((query, factor))
-
-
-def _segment_id(leaf) -> str:
-    segment = leaf.segment() if hasattr(leaf, "segment") else None
-    return segment.segment_id() if segment is not None else f"reader-{id(leaf)}"
-
-
-def ranked(docs: np.ndarray, scores: np.ndarray) -> list[tuple[float, int]]:
-    """(score, document) pairs, best first; ties in document order (as Whoosh)."""
-    order = np.lexsort((docs, -scores))
-    return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))

@@ -57,7 +57,7 @@ def analyzer(lang: str):
             | StopFilter(stoplist=stopwords(lang), minsize=1) | StemFilter(lang=lang, cachesize=None))
 
 
-WORD = re.compile(TOKEN)
+WORD = re.compile(TOKEN)  # the one definition of a word: indexing, queries, snippets, vocabularies, suggestions
 # Per language, the words whose analysis is remembered. A rebuild meets millions of words from a small
 # vocabulary; a server (queries, snippets, the entries it indexes) keeps at most this many, ~4 MB a language.
 KNOWN_WORDS = 20_000
@@ -136,9 +136,6 @@ def folded_words(text: str) -> list[str]:
             folded = _FOLDED[word] = word.lower().translate(accent_map)
         out.append(folded)
     return out
-
-
-TEXT_FIELDS = TEXT_PARTS
 
 
 def build_schema() -> Schema:

@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
 from ..taxonomy import Taxonomy, fold
 from ..taxonomy import load as load_taxonomy
+from .schema import WORD
 
-WORD = re.compile(r"\w+(?:['’]\w+)*")
 MAX_PHRASE = 8
 
 

@@ -17,7 +17,7 @@ from .. import workflow
 from ..errors import BadRequest, Conflict, NotFound
 from ..models import EntryRow, FindingRow
 from ..records import FINDING_KINDS
-from ..search.query import SearchError, SearchRequest
+from ..search.request import SearchError, SearchRequest
 from ..store import delete_entry, save_entry
 from .api_fields import entry_from_json
 from .auth import current_user, require

@@ -16,7 +16,7 @@ from ..config import LANGUAGES, Settings
 from ..db import Database
 from ..errors import N_, DomainError
 from ..search.indexer import SearchIndex
-from ..search.query import Searcher
+from ..search.searcher import Searcher
 from ..taxonomy import load as load_taxonomy
 from . import security
 from .i18n import asked_lang, select_locale, ui_lang

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..models import EntryRow, EventRow
 from ..render import markdown_to_html
-from ..search.query import SearchRequest
+from ..search.request import SearchRequest
 from ..store import row_to_event
 from .criteria import Criteria
 from .i18n import asked_lang

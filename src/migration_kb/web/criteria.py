@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from ..search.query import SearchRequest
+from ..search.request import SearchRequest
 from ..search.schema import FACETS
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..search.query import MAX_PER_PAGE
+from ..search.request import MAX_PER_PAGE
 from ..taxonomy import Taxonomy
 from ..taxonomy import load as load_taxonomy
 from .openapi_schemas import entry_schemas, search_parameters

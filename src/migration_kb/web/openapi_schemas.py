@@ -27,7 +27,8 @@ from ..records import (
     YEAR_MAX,
     YEAR_MIN,
 )
-from ..search.query import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY, SORTS
+from ..search.querybuild import MAX_QUERY
+from ..search.request import MAX_PAGE, MAX_PER_PAGE, SORTS
 from ..search.schema import FACETS
 from ..taxonomy import Taxonomy
 from .api_fields import FINDING_ID_RE

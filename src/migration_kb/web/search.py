@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
-from ..search.query import SearchError, SearchRequest
+from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
 from .criteria import Criteria
 from .i18n import asked_lang

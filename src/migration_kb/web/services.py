@@ -9,7 +9,7 @@ from flask import current_app
 from ..config import Settings
 from ..db import Database
 from ..search.indexer import Follower, SearchIndex
-from ..search.query import Searcher
+from ..search.searcher import Searcher
 from ..taxonomy import Taxonomy
 
 

@@ -1,0 +1,227 @@
+"""The search service a server (or a script) holds: one Whoosh searcher kept open and reopened after commits,
+retried once when a commit moved the index under it; matching, filtering, ordering, related practices."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.query import Every, Or, Query, Term
+
+from .facets import YEAR_SPANS, Facets
+from .fastscore import Scorer, SegmentCache
+from .indexer import SearchIndex
+from .querybuild import build_query, query_terms
+from .request import SearchRequest
+from .results import Hit, SearchResult, hit
+from .schema import FACETS
+from .suggest import suggest
+
+
+@dataclass
+class _Match:
+    searcher: object
+    facets: Facets
+    query: Query
+    ranked: np.ndarray | None  # matching documents, best first; None when no words were given
+    scores: np.ndarray | None  # their scores, in the same order
+    worded: np.ndarray  # masks: matching the words
+    matched: np.ndarray  # ... and the years
+    selected: dict[str, np.ndarray]  # each facet's selected values
+    allowed: np.ndarray  # all of it
+
+
+class Searcher:
+    """Keeps one Whoosh searcher open, reopened after commits, and answers SearchRequests.
+
+    Whoosh readers share file handles, so one process's searches take turns (a lock); Python runs one
+    thread at a time anyway. A searcher is reopened rather than `refresh()`ed: Whoosh-Reloaded 2.7.5's
+    refresh re-adds segments a merge removed, which brings deleted documents back.
+    """
+
+    REFRESH_EVERY = 1.0  # seconds between checks for commits made by other processes
+
+    def __init__(self, index: SearchIndex):
+        self.index = index
+        self._lock = threading.RLock()
+        self._searcher = None
+        self._gen_dir = None
+        self._facets: Facets | None = None
+        self._live: np.ndarray = np.zeros(0, dtype=bool)
+        self._checked = 0.0
+        self._segments = SegmentCache()
+        self._scorer: Scorer | None = None
+
+    def invalidate(self) -> None:
+        """Called after this process committed to the index: the next search looks at once."""
+        self._checked = 0.0
+
+    def _current(self):
+        now = time.monotonic()
+        if self._searcher is not None and now - self._checked < self.REFRESH_EVERY:
+            return self._searcher, self._facets, self._live
+        self._checked = now
+        gen = self.index.current_dir()
+        if self._searcher is not None and gen == self._gen_dir and self._searcher.up_to_date():
+            return self._searcher, self._facets, self._live
+        old, same_folder = self._searcher, gen == self._gen_dir
+        self._searcher, self._gen_dir = self.index.open().searcher(), gen
+        # Segments unchanged since the last commit keep their facet arrays.
+        self._facets = Facets(self._searcher, self._facets if same_folder else None)
+        if not same_folder:
+            self._segments = SegmentCache()
+        self._scorer = Scorer(self._searcher, self._segments)
+        self._live = self._scorer.live
+        if old is not None:
+            old.close()
+        return self._searcher, self._facets, self._live
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def _match(self, request: SearchRequest) -> _Match:
+        """One pass over the index: every matching document with its score, then the filters."""
+        searcher, facets, live = self._current()
+        query = build_query(request.q)
+        if isinstance(query, Every):
+            ranked = scores = None
+            worded = live
+        else:  # scoring every match once gives both the ranking and the set the facets count
+            docs, doc_scores = self._scorer.score(query)
+            order = np.lexsort((docs, -doc_scores))
+            ranked, scores = docs[order], doc_scores[order]
+            worded = np.zeros(facets.size, dtype=bool)
+            worded[docs] = True
+        matched = worded
+        if request.year_from is not None or request.year_to is not None:
+            matched = matched & facets.in_force(request.year_from, request.year_to)
+        selected = {}
+        for facet, values in request.filters.items():
+            mask = np.zeros(facets.size, dtype=bool)
+            for value in values:
+                mask |= facets.docs_with(facet, value)
+            selected[facet] = mask
+        allowed = matched
+        for mask in selected.values():
+            allowed = allowed & mask
+        return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed)
+
+    def _retrying(self, work):
+        """Run `work` under the lock; once more on a fresh searcher if a commit (this process's follower, or
+        another process) had meanwhile merged away segment files the open searcher had not read yet. Whoosh
+        removes them at once: the reader then meets a missing file (FileNotFoundError) or a missing column
+        (a TypeError inside Whoosh). An error on an index that did not move is not retried."""
+        with self._lock:
+            try:
+                return work()
+            except Exception as exc:
+                if not isinstance(exc, FileNotFoundError) and not self._index_moved():
+                    raise
+                self.close()
+                self._checked = 0.0
+                return work()
+
+    def _index_moved(self) -> bool:
+        """Whether the index has changed (a commit, or a new generation) since the open searcher was opened."""
+        try:
+            return self._searcher is not None and (self.index.current_dir() != self._gen_dir
+                                                   or not self._searcher.up_to_date())
+        except OSError:  # the searcher's own folder is gone: a rebuild replaced it
+            return True
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        return self._retrying(lambda: self._search(request))
+
+    def _search(self, request: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        m = self._match(request)
+        counts = {}
+        for facet in FACETS:
+            mask = m.allowed
+            if facet in m.selected:  # counted as if this facet's own selection were removed
+                mask = m.matched
+                for other, selection in m.selected.items():
+                    if other != facet:
+                        mask = mask & selection
+            counts[facet] = m.facets.count(facet, mask)
+        end = request.page * request.per_page
+        terms = query_terms(m.query)
+        page = self._ordered(m, request.sort, end)[end - request.per_page:end]
+        with_scores = m.ranked is not None and request.sort == "relevance"
+        scores = dict(zip(m.ranked[:end].tolist(), m.scores[:end].tolist(), strict=True)) if with_scores else {}
+        hits = [hit(m.searcher.stored_fields(d), scores.get(d), terms) for d in page]
+        suggestion = suggest(m.searcher, request.q)
+        return SearchResult(request=request, total=int(m.allowed.sum()), hits=hits, facets=counts,
+                            suggestion=suggestion, years=self._year_counts(m),
+                            elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    @staticmethod
+    def _year_counts(m: _Match) -> dict[tuple[int | None, int | None], int]:
+        """Matches per span of YEAR_SPANS, under every filter but the years' own."""
+        base = m.worded
+        for mask in m.selected.values():
+            base = base & mask
+        return {span: int((base & m.facets.in_force(*span)).sum()) for span in YEAR_SPANS}
+
+    def all_hits(self, request: SearchRequest, limit: int = 100_000) -> list[Hit]:
+        """Every matching entry in the requested order, without snippets: for exports and feeds."""
+
+        def work():
+            m = self._match(request)
+            sort = request.sort if m.ranked is not None or request.sort != "relevance" else "title"
+            return [hit(m.searcher.stored_fields(d), None, None) for d in self._ordered(m, sort, limit)]
+
+        return self._retrying(work)
+
+    @staticmethod
+    def _ordered(m: _Match, sort: str, limit: int) -> list[int]:
+        """The first `limit` allowed documents in the requested order."""
+        if m.ranked is not None and sort == "relevance":
+            return m.ranked[m.allowed[m.ranked]][:limit].tolist()
+        docs = np.nonzero(m.allowed)[0]
+        if sort == "title":
+            keys = (m.facets.title_rank()[docs],)
+        else:  # newest first (by start year, then title); also the order of a search without words
+            keys = (m.facets.title_rank()[docs], -m.facets.start[docs])
+        return docs[np.lexsort(keys)][:limit].tolist()
+
+    def ids(self, request: SearchRequest, limit: int = 10_000) -> list[str]:
+        """Ids of the matching entries, best first (no facets, no snippets): for findings and exports."""
+
+        def work():
+            m = self._match(request)
+            order = self._ordered(m, "relevance" if m.ranked is not None else "title", limit)
+            return [m.searcher.stored_fields(d)["id"] for d in order]
+
+        return self._retrying(work)
+
+    def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
+        """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
+        return self._retrying(lambda: self._related(entry_id, limit))
+
+    def _related(self, entry_id: str, limit: int) -> list[Hit]:
+        searcher, _, _ = self._current()
+        docnum = searcher.document_number(id=entry_id)
+        if docnum is None:
+            return []
+        d = json.loads(searcher.stored_fields(docnum)["display"])
+        weights = {"topics": ("topic", 3.0), "target_groups": ("target_group", 1.5), "countries": ("country", 1.5),
+                   "themes": ("theme", 1.0), "blocs": ("bloc", 1.0)}
+        clauses = [Term(name, value, boost=weight) for key, (name, weight) in weights.items()
+                   for value in d.get(key, [])]
+        if not clauses:
+            return []
+        # Scored as arrays (the same BM25F as Whoosh's, ties in document order): a common tag matches tens of
+        # thousands of entries, which Whoosh scores one by one (about a second at 100,000 entries).
+        docs, scores = self._scorer.score(Or(clauses))
+        keep = docs != docnum
+        docs, scores = docs[keep], scores[keep]
+        best = np.lexsort((docs, -scores))[:limit]
+        return [hit(searcher.stored_fields(int(docs[i])), float(scores[i]), None) for i in best]
+

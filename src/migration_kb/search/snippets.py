@@ -1,0 +1,51 @@
+"""Snippets: the part of an entry's text around the best matches, HTML-escaped, matched words in <mark>."""
+
+from __future__ import annotations
+
+from markupsafe import escape
+
+from .schema import stem_spans
+
+SNIPPET = 220
+
+
+def highlight(display: dict, terms: set[str]) -> str:
+    """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
+    sources = [display["summary"], *display.get("findings", []), display.get("body", "")]
+    if terms:
+        lang = display["language"]
+        for text in sources:
+            spans = [(start, end) for start, end, stem in stem_spans(text, lang) if stem in terms]
+            if spans:
+                return _fragment(text, spans)
+    return str(escape(_cut(display["summary"], 0)))
+
+
+def _cut(text: str, start: int) -> str:
+    end = start + SNIPPET
+    piece = text[start:end]
+    return ("… " if start else "") + piece + (" …" if end < len(text) else "")
+
+
+def _fragment(text: str, spans: list[tuple[int, int]]) -> str:
+    # Start a little before the window holding the most matches.
+    best_start, best = spans[0][0], 0
+    for s, _ in spans:
+        n = sum(1 for a, _b in spans if s <= a < s + SNIPPET)
+        if n > best:
+            best, best_start = n, s
+    start = max(0, best_start - 40)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < best_start else start
+    end = min(len(text), start + SNIPPET)
+    out, pos = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out.append(str(escape(text[pos:a])))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        pos = b
+    out.append(str(escape(text[pos:end])))
+    return ("… " if start else "") + "".join(out) + (" …" if end < len(text) else "")
+

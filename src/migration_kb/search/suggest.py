@@ -1,0 +1,69 @@
+"""'Did you mean': a query's unknown words replaced by the closest known words."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from whoosh.support.levenshtein import distance
+
+from ..taxonomy import fold
+from ..taxonomy import load as load_taxonomy
+from .querybuild import OPERATORS, clean
+from .schema import WORD
+
+
+def suggest(searcher, q: str) -> str | None:
+    """'did you mean': the query with each unknown word replaced by the closest known word.
+
+    Known words are those of the indexed text (the spell field) and of the vocabularies (labels and synonyms
+    in the four languages). Words are cut as the index cuts them (schema.WORD: "d'asile" is one word).
+    Prefix searches (word*), operators and words with digits are left alone.
+    """
+    q = clean(q)
+    words = [m.group() for m in WORD.finditer(q)
+             if _spelled(m.group()) and q[m.end():m.end() + 1] != "*" and m.group() not in OPERATORS]
+    if not words or len(words) > 12:
+        return None
+    reader = searcher.reader()
+    known = vocabulary_words()
+    out, changed = q, False
+    for word in words:
+        token = fold(word)
+        if token in known or reader.doc_frequency("spell", token):
+            continue
+        better = _closest(reader, known, token)
+        if better:
+            out = re.sub(rf"\b{re.escape(word)}\b", better, out, count=1)
+            changed = True
+    return out if changed else None
+
+
+def _closest(reader, known: frozenset[str], token: str) -> str | None:
+    for maxdist in (1, 2):
+        candidates = set(reader.terms_within("spell", token, maxdist, prefix=1))
+        candidates |= {w for w in known if w[:1] == token[:1] and abs(len(w) - len(token)) <= maxdist
+                       and distance(w, token, limit=maxdist) <= maxdist}
+        if candidates:
+            return max(sorted(candidates), key=lambda w: (w in known, reader.frequency("spell", w)))
+    return None
+
+
+@cache
+def vocabulary_words() -> frozenset[str]:
+    """Every word of every label and synonym, folded: typos of these get corrected too."""
+    tax = load_taxonomy()
+    words = set()
+    for vocabulary in ("theme", "topic", "target_group", "instrument", "bloc"):
+        for term in tax.terms(vocabulary).values():
+            for phrase in (*term.labels.values(), *(w for ws in term.synonyms.values() for w in ws)):
+                words.update(fold(w) for w in WORD.findall(phrase) if _spelled(w))
+    for country in tax.countries.values():
+        for name in country.names.values():
+            words.update(fold(w) for w in WORD.findall(name) if _spelled(w))
+    return frozenset(words)
+
+
+def _spelled(word: str) -> bool:
+    """Words worth correcting: three characters or more, and no digits (years, codes, numbers)."""
+    return len(word) >= 3 and not any(c.isdigit() or c == "_" for c in word)
