@@ -87,6 +87,11 @@ def find_user(s: Session, name: str) -> User:
     return user
 
 
+def account_named(s: Session, name: str) -> Account:
+    """The account with this user name (AccountError 404 when there is none): the command line names users."""
+    return _account(find_user(s, name))
+
+
 def authenticate(s: Session, name: str, password: str) -> User | None:
     user = s.scalar(select(User).where(User.name == name))
     if user is None or user.disabled:

@@ -251,7 +251,7 @@ def users_token(ctx: Context, name: str, label: str) -> None:
     """Print a new API token for the user (shown once; only its hash is stored)."""
     try:
         with ctx.db.session() as s:
-            user = accounts.find_user(s, name)
+            user = accounts.account_named(s, name)
             if user.disabled:
                 raise accounts.AccountError(f"{name} is disabled")
             token = accounts.new_token(s, user, label)
@@ -293,7 +293,7 @@ def _change_user(ctx: Context, name: str, change, value) -> None:
     """`change` is the accounts function that makes the change (set_role, set_disabled)."""
     try:
         with ctx.db.session() as s:
-            change(s, accounts.find_user(s, name).id, value)
+            change(s, accounts.account_named(s, name).id, value)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
 
