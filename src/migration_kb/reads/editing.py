@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..accounts import Account
 from ..models import EntryRow, Review, Revision, User
 from ..workflow import authors, available
 from .entries import EntryInfo, info_of
@@ -55,7 +56,7 @@ class ReviewState:
     reviews: tuple[ReviewLine, ...]  # newest first
 
 
-def review_state(s: Session, entry_id: str, user) -> ReviewState | None:
+def review_state(s: Session, entry_id: str, user: Account) -> ReviewState | None:
     row = s.get(EntryRow, entry_id)
     if row is None:
         return None

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..accounts import Account
 from ..models import EntryRow, EventRow
 from ..records import Entry
 from ..store import row_to_entry
@@ -32,7 +33,7 @@ def info_of(row: EntryRow) -> EntryInfo:
     return EntryInfo(row.id, row.title, row.state, row.version, row.author_id, row.created_at, row.updated_at)
 
 
-def may_see(info: EntryInfo, user) -> bool:
+def may_see(info: EntryInfo, user: Account | None) -> bool:
     """Everyone sees a published entry; an unpublished one is seen by its creator and by the roles that may
     see unpublished entries (the one permission table)."""
     return info.state == "published" or (user is not None and (allowed(user, "see_unpublished")
