@@ -141,3 +141,13 @@ def test_users_add_and_token(cli, db):
     bad_role = cli("users", "add", "bob", "--role", "king", input="long enough pw\n")
     assert bad_role.exit_code == 2 and "king" in bad_role.output
     assert "ana\texpert\tactive" in cli("users", "list").output
+
+
+def test_users_role_and_disable_change_the_account(cli):
+    cli("users", "add", "ana", "--role", "expert", input="correct horse battery\n")
+    assert cli("users", "role", "ana", "admin").exit_code == 0
+    assert cli("users", "disable", "ana").exit_code == 0
+    assert "ana\tadmin\tdisabled" in cli("users", "list").output
+    refused = cli("users", "token", "ana")
+    assert refused.exit_code == 1 and "ana is disabled" in refused.output
+    assert cli("users", "disable", "nobody").exit_code == 1

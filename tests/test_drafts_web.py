@@ -14,9 +14,9 @@ from docx import Document
 from flask import render_template_string
 
 from migration_kb import accounts
+from migration_kb.accounts import session_epoch
 from migration_kb.records import validate_entry
 from migration_kb.store import get_entry, save_entry
-from migration_kb.web.auth import session_epoch
 
 CSRF = "a-test-csrf-token"
 ROOT = Path(__file__).resolve().parents[1]

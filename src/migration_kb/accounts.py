@@ -1,17 +1,26 @@
-"""Users, roles, passwords and API tokens."""
+"""Users, roles, passwords and API tokens: the one place that changes a user.
+
+Pages, sessions and the command line read users as `Account`s (plain data, no password hash); the functions
+taking a `User` row are for the domain's own code and tests.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import N_, DomainError
-from .models import ROLES, ApiToken, User, now
+from .errors import N_, Conflict, DomainError
+from .models import ROLES, ApiToken, SignInAttempt, User, now
+
+__all__ = ["MIN_PASSWORD", "ROLES", "Account", "AccountError", "TokenInfo"]  # and the functions below
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD = 10
@@ -21,6 +30,27 @@ class AccountError(DomainError, ValueError):
     """A user or token change refused; the command line prints it, the web shows it (422 unless said)."""
 
     status = 422
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as pages, sessions and permission checks see one."""
+
+    id: int
+    name: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    epoch: str = field(repr=False, compare=False)  # see session_epoch
+
+
+def session_epoch(user: User) -> str:
+    """What ties a session to the password it was opened with: a new password ends every other session."""
+    return user.password_hash[-16:]
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.name, user.role, user.disabled, user.created_at, session_epoch(user))
 
 
 def hash_password(password: str) -> str:
@@ -43,11 +73,23 @@ def add_user(s: Session, name: str, role: str, password: str) -> User:
     return user
 
 
+def _user(s: Session, user_id: int) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise AccountError(N_("There is no such user."), status=404)
+    return user
+
+
 def find_user(s: Session, name: str) -> User:
     user = s.scalar(select(User).where(User.name == name))
     if user is None:
         raise AccountError("no user named %(name)r", status=404, name=name)
     return user
+
+
+def account_named(s: Session, name: str) -> Account:
+    """The account with this user name (AccountError 404 when there is none): the command line names users."""
+    return _account(find_user(s, name))
 
 
 def authenticate(s: Session, name: str, password: str) -> User | None:
@@ -56,6 +98,51 @@ def authenticate(s: Session, name: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def sign_in(s: Session, name: str, password: str) -> Account | None:
+    """The account whose name and password these are, if it is not disabled; None otherwise."""
+    user = authenticate(s, name, password) if name and password else None
+    return _account(user) if user is not None else None
+
+
+def signed_in(s: Session, user_id: int, epoch: str | None) -> Account | None:
+    """The account a session belongs to, while it is enabled and its password is the one signed in with."""
+    user = s.get(User, user_id)
+    if user is None or user.disabled or epoch != session_epoch(user):
+        return None
+    return _account(user)
+
+
+def list_users(s: Session) -> list[Account]:
+    return [_account(u) for u in s.scalars(select(User).order_by(User.name))]
+
+
+def set_role(s: Session, user_id: int, role: str) -> Account:
+    """Another role; the user's sessions and tokens carry it from their next request."""
+    if role not in ROLES:
+        raise AccountError("%(role)r is not a role (%(roles)s)", field="role", role=role, roles=", ".join(ROLES))
+    user = _user(s, user_id)
+    user.role = role
+    return _account(user)
+
+
+def set_disabled(s: Session, user_id: int, disabled: bool = True) -> Account:
+    """Disable (or enable again) a user: a disabled one cannot sign in, and their sessions and tokens stop."""
+    user = _user(s, user_id)
+    user.disabled = disabled
+    return _account(user)
+
+
+def change_password(s: Session, user_id: int, new: str) -> Account:
+    """A new password: every session opened with the old one ends (a new epoch)."""
+    if len(new) < MIN_PASSWORD:
+        raise AccountError(N_("The new password must be at least %(n)d characters long."), field="new",
+                           n=MIN_PASSWORD)
+    user = _user(s, user_id)
+    user.password_hash = hash_password(new)
+    s.flush()
+    return _account(user)
 
 
 # A hash of no one's password, made once by hash_password (same method and cost): checked when the user name
@@ -68,12 +155,17 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def new_token(s: Session, user: User, label: str | None = None) -> str:
+def new_token(s: Session, user: User | Account, label: str | None = None) -> str:
     """A new API token for the user; only its hash is stored, so it can be shown once."""
     token = "mkb_" + secrets.token_urlsafe(32)
     s.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label))
     s.flush()
     return token
+
+
+def account_for_token(s: Session, token: str) -> Account | None:
+    user = user_for_token(s, token)
+    return _account(user) if user is not None else None
 
 
 def user_for_token(s: Session, token: str) -> User | None:
@@ -84,8 +176,59 @@ def user_for_token(s: Session, token: str) -> User | None:
     return row.user
 
 
-def revoke_token(s: Session, token_id: int, user: User) -> None:
+def revoke_token(s: Session, token_id: int, user: User | Account) -> None:
     row = s.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise AccountError(N_("There is no such token."), status=404)
     row.revoked_at = now()
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as its owner's account page lists it (never the token itself)."""
+
+    id: int
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def tokens_of(s: Session, user_id: int) -> list[TokenInfo]:
+    """A user's tokens, the working ones first, newest first."""
+    return [TokenInfo(t.id, t.label, t.created_at, t.revoked_at)
+            for t in s.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                               .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()))]
+
+
+# -- failed sign-ins, counted per key (user name or address) and window, shared by every app server -------
+class LostRace(Conflict):
+    """Another server wrote the same count at the same moment: try again in a new transaction."""
+
+
+def sign_in_failures(s: Session, keys: list[str], windows: list[datetime]) -> dict[str, int]:
+    """Failures of each key over these windows (0 for a key with none)."""
+    out = dict.fromkeys(keys, 0)
+    for key, failures in s.execute(select(SignInAttempt.key, SignInAttempt.failures)
+                                   .where(SignInAttempt.key.in_(keys), SignInAttempt.window_start.in_(windows))):
+        out[key] += failures
+    return out
+
+
+def add_sign_in_failure(s: Session, keys: list[str], window: datetime, forget_before: datetime) -> None:
+    """One more failure for each key in this window; counts older than `forget_before` go. Raises LostRace."""
+    try:
+        for key in keys:
+            row = s.get(SignInAttempt, (key, window))
+            if row is None:
+                s.add(SignInAttempt(key=key, window_start=window, failures=1))
+            else:
+                row.failures += 1
+        s.execute(delete(SignInAttempt).where(SignInAttempt.window_start < forget_before)
+                  .execution_options(synchronize_session=False))
+        s.flush()
+    except IntegrityError:
+        raise LostRace("another server counted the same sign-in failure") from None
+
+
+def forget_sign_in_failures(s: Session, key: str) -> None:
+    s.execute(delete(SignInAttempt).where(SignInAttempt.key == key))

@@ -7,13 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from . import accounts
 from .config import Settings
 from .db import Database, open_database
 from .importer import check_paths, export_all, import_paths
-from .models import ROLES, User
+from .reads.entries import is_empty, published_count
 from .taxonomy import TaxonomyError
 
 EXIT_INVALID = 1  # a file or argument is wrong
@@ -163,22 +162,13 @@ def serve_cmd(ctx: Context, host: str, port: int, threads: int) -> None:
 
 
 def _is_empty(db: Database) -> bool:
-    from sqlalchemy import func
-
-    from .models import EntryRow, EventRow
-
     with db.session() as s:
-        return not s.scalar(select(func.count()).select_from(EntryRow)) and \
-            not s.scalar(select(func.count()).select_from(EventRow))
+        return is_empty(s)
 
 
 def _published_count(db: Database) -> int:
-    from sqlalchemy import func
-
-    from .models import EntryRow
-
     with db.session() as s:
-        return s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.state == "published")) or 0
+        return published_count(s)
 
 
 @main.command("reindex")
@@ -240,7 +230,7 @@ def _read_password() -> str:
 
 @users_cmd.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @pass_ctx
 def users_add(ctx: Context, name: str, role: str) -> None:
     """Create a user; the password comes from a prompt or, in scripts, from the first line of stdin."""
@@ -261,7 +251,7 @@ def users_token(ctx: Context, name: str, label: str) -> None:
     """Print a new API token for the user (shown once; only its hash is stored)."""
     try:
         with ctx.db.session() as s:
-            user = accounts.find_user(s, name)
+            user = accounts.account_named(s, name)
             if user.disabled:
                 raise accounts.AccountError(f"{name} is disabled")
             token = accounts.new_token(s, user, label)
@@ -275,8 +265,9 @@ def users_token(ctx: Context, name: str, label: str) -> None:
 def users_list(ctx: Context) -> None:
     """List users with their role and whether they are disabled."""
     with ctx.db.session() as s:
-        for user in s.scalars(select(User).order_by(User.name)):
-            click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+        users = accounts.list_users(s)
+    for user in users:
+        click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
 
 
 @users_cmd.command("disable")
@@ -284,26 +275,25 @@ def users_list(ctx: Context) -> None:
 @pass_ctx
 def users_disable(ctx: Context, name: str) -> None:
     """Disable a user: they can no longer sign in, and their API tokens stop working."""
-    _change_user(ctx, name, disabled=True)
+    _change_user(ctx, name, accounts.set_disabled, True)
     click.echo(f"Disabled {name}.")
 
 
 @users_cmd.command("role")
 @click.argument("name")
-@click.argument("role", type=click.Choice(ROLES))
+@click.argument("role", type=click.Choice(accounts.ROLES))
 @pass_ctx
 def users_role(ctx: Context, name: str, role: str) -> None:
     """Give a user another role (their sessions and tokens carry the new role at once)."""
-    _change_user(ctx, name, role=role)
+    _change_user(ctx, name, accounts.set_role, role)
     click.echo(f"{name} is now {role}.")
 
 
-def _change_user(ctx: Context, name: str, **changes) -> None:
+def _change_user(ctx: Context, name: str, change, value) -> None:
+    """`change` is the accounts function that makes the change (set_role, set_disabled)."""
     try:
         with ctx.db.session() as s:
-            user = accounts.find_user(s, name)
-            for key, value in changes.items():
-                setattr(user, key, value)
+            change(s, accounts.account_named(s, name).id, value)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
@@ -21,6 +22,11 @@ CONNECT_TIMEOUT = 3  # seconds to reach PostgreSQL before a request gives up (an
 MIGRATION_LOCK = 0x6D6B6201  # PostgreSQL advisory lock key held while migrating ("mkb" 1)
 POOL_WAIT = 5  # seconds a request waits for a free pooled connection
 POOL_SIZE, POOL_OVERFLOW = 5, 10  # per process: with waitress' 8 threads, every thread gets a connection
+
+# What callers above the domain catch, without importing SQLAlchemy: the database could not be reached (or the
+# connection broke), or it could not complete a statement.
+Unreachable = OperationalError
+DatabaseFailure = SQLAlchemyError
 
 
 class Database:
@@ -114,4 +120,4 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
-__all__ = ["Database", "Engine", "Session", "open_database"]
+__all__ = ["Database", "DatabaseFailure", "Engine", "Session", "Unreachable", "open_database"]

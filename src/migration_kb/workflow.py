@@ -14,20 +14,24 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .accounts import Account
 from .errors import N_, BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
 from .models import EntryRow, Review, Revision, User
 from .store import SaveResult, StaleVersion, set_state
 
-# What each role may do; a role holds only what it needs (least privilege).
+# What each role may do; a role holds only what it needs (least privilege). Every "may this user ..."
+# question is asked of this table (`allowed`); no code compares roles. Besides them, an entry's creator sees
+# it before publication (reads.entries.may_see) and a draft's owner and colleagues see it (drafting.access).
 PERMISSIONS = {
     "reader": frozenset(),
-    "expert": frozenset({"write_entries", "review_entries"}),
+    "expert": frozenset({"write_entries", "review_entries", "see_unpublished"}),
     "rapporteur": frozenset({"draft"}),
-    "admin": frozenset({"write_entries", "review_entries", "publish_any", "manage_users", "draft"}),
+    "admin": frozenset({"write_entries", "review_entries", "see_unpublished", "publish_any", "manage_users",
+                        "draft"}),
 }
 
 
-def allowed(user: User | None, permission: str) -> bool:
+def allowed(user: User | Account | None, permission: str) -> bool:
     return user is not None and permission in PERMISSIONS.get(user.role, frozenset())
 
 

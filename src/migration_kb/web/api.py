@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from .. import workflow
 from ..errors import BadRequest, Conflict, NotFound
-from ..models import EntryRow, FindingRow
+from ..reads import entries as reads
+from ..reads.findings import published_findings
 from ..records import FINDING_KINDS
 from ..search.request import SearchError, SearchRequest
 from ..store import delete_entry, save_entry
@@ -43,8 +43,8 @@ def search():
 
 @bp.get("/entries/<entry_id>")
 def get_entry(entry_id: str):
-    entry, row = visible_entry(entry_id)
-    return jsonify(entry_json(entry, row))
+    entry, info = visible_entry(entry_id)
+    return jsonify(entry_json(entry, info))
 
 
 @bp.get("/findings")
@@ -59,22 +59,20 @@ def findings():
     ids = kb().searcher.ids(req)
     rank = {entry_id: i for i, entry_id in enumerate(ids)}
     with kb().db.session() as s:
-        rows = s.execute(select(FindingRow, EntryRow.title).join(EntryRow, EntryRow.id == FindingRow.entry_id)
-                         .where(FindingRow.entry_id.in_(ids) if ids else False,
-                                EntryRow.state == "published")).all()
+        found = published_findings(s, ids)
     by_kind: dict[str, int] = {}
     chosen = []
-    for finding, title in rows:
+    for finding in found:
         by_kind[finding.kind] = by_kind.get(finding.kind, 0) + 1
         if not kinds or finding.kind in kinds:
-            chosen.append((finding, title))
-    chosen.sort(key=lambda ft: (rank.get(ft[0].entry_id, 0), ft[0].position))
+            chosen.append(finding)
+    chosen.sort(key=lambda f: (rank.get(f.entry_id, 0), f.position))
     start = (req.page - 1) * req.per_page
     page = chosen[start:start + req.per_page]
     return jsonify({
         "total": len(chosen), "page": req.page, "per_page": req.per_page,
-        "results": [{"id": f"{f.entry_id}:{f.position}", "entry_id": f.entry_id, "entry_title": title,
-                     "kind": f.kind, "text": f.text, "topics": list(f.topics or [])} for f, title in page],
+        "results": [{"id": f.id, "entry_id": f.entry_id, "entry_title": f.entry_title,
+                     "kind": f.kind, "text": f.text, "topics": list(f.topics)} for f in page],
         "facets": {"kind": by_kind},
     })
 
@@ -100,7 +98,7 @@ def create_entry():
     entry, _ = entry_from_json(data, None, None, known_panels())  # a new entry's version is set aside
     user = current_user()
     with kb().db.session() as s:
-        if s.get(EntryRow, entry.id) is not None:
+        if reads.exists(s, entry.id):
             raise Conflict("An entry with id %(id)r already exists; PUT /api/v1/entries/%(id)s to change it.",
                            field="id", id=entry.id)
         result = save_entry(s, entry, state="draft", author_id=user.id, message="created through the API")
@@ -114,12 +112,12 @@ def update_entry(entry_id: str):
     data, panels = _payload(), known_panels()
     user = current_user()
     with kb().db.session() as s:
-        row = s.get(EntryRow, entry_id)
-        if row is None:
+        stored = reads.entry_info(s, entry_id)
+        if stored is None:
             raise NotFound("No entry %(id)r; POST /api/v1/entries to create it.", id=entry_id[:100])
-        entry, version = entry_from_json(data, entry_id, row, panels)
+        entry, version = entry_from_json(data, entry_id, stored, panels)
         # An edit keeps the entry's state: publication itself is the step a second expert approves.
-        state = row.state
+        state = stored.state
         result = save_entry(s, entry, author_id=user.id, expected_version=version,
                             message="changed through the API")
     kb().written()
@@ -171,7 +169,7 @@ def openapi():
 @bp.get("/health")
 def health():
     with kb().db.session() as s:
-        entries = s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.state == "published"))
+        entries = reads.published_count(s)
     follower = kb().follower
     return jsonify({"status": "ok", "published_entries": entries, "index_position": kb().index.position(),
                     "index_follower_error": follower.last_error if follower else None})

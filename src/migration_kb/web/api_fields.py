@@ -18,13 +18,13 @@ from ..records import Entry, ValidationError, validate_entry
 from ..store import StaleVersion
 
 if TYPE_CHECKING:
-    from ..models import EntryRow
+    from ..reads.entries import EntryInfo
 
 READ_ONLY = ("state", "version", "created_at", "updated_at")
 FINDING_ID_RE = re.compile(r"^(?P<entry>[a-z0-9-]{1,80}):(?P<n>[1-9][0-9]{0,5})$", re.ASCII)
 
 
-def entry_from_json(data: dict, entry_id: str | None, row: EntryRow | None,
+def entry_from_json(data: dict, entry_id: str | None, row: EntryInfo | None,
                     known_panels: set[str]) -> tuple[Entry, int | None]:
     """The entry a client sent (`row`: the stored one, None for a new one), and the `version` it edited if
     it sent one. Raises Invalid listing every problem, the read-only fields' and the validator's together."""
@@ -38,7 +38,7 @@ def entry_from_json(data: dict, entry_id: str | None, row: EntryRow | None,
     return entry, version
 
 
-def _take_read_only(data: dict, entry_id: str | None, row: EntryRow | None) -> tuple[int | None, list[FieldError]]:
+def _take_read_only(data: dict, entry_id: str | None, row: EntryInfo | None) -> tuple[int | None, list[FieldError]]:
     """Remove the read-only fields from `data` (in place) and check them against the stored entry."""
     sent = {k: data.pop(k) for k in READ_ONLY if k in data}
     version = sent.get("version")

@@ -9,11 +9,10 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import Babel, gettext
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..config import LANGUAGES, Settings
-from ..db import Database
+from ..db import Database, DatabaseFailure, Unreachable
 from ..errors import N_, DomainError
 from ..search.indexer import SearchIndex
 from ..search.searcher import Searcher
@@ -125,13 +124,13 @@ def _register_errors(app: Flask) -> None:
         response.headers["Retry-After"] = RETRY_AFTER
         return response
 
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(Unreachable)
     def database_down(exc):
         # One line, no traceback: an outage makes every request fail the same way.
         log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
         return unavailable(N_("The database is not reachable at the moment; please try again shortly."))
 
-    @app.errorhandler(SQLAlchemyError)
+    @app.errorhandler(DatabaseFailure)
     def database_error(exc):
         log.exception("database error")
         return unavailable(N_("The database could not complete the request; please try again shortly."))

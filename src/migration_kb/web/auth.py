@@ -7,8 +7,7 @@ from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..accounts import user_for_token
-from ..models import User
+from ..accounts import Account, account_for_token, signed_in
 from ..workflow import PERMISSIONS, allowed
 from .services import kb
 
@@ -20,29 +19,21 @@ _TOUCH_EVERY = 60  # refresh the idle clock at most this often
 SIGNED_IN = None  # require(SIGNED_IN): any signed-in user, whatever the role
 
 
-def current_user() -> User | None:
+def current_user() -> Account | None:
     if "user" in g:
         return g.user
     user = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         with kb().db.session() as s:
-            user = _detached(s, user_for_token(s, header[7:].strip()))
+            user = account_for_token(s, header[7:].strip())
     elif session.get("user_id") and _session_alive():
         with kb().db.session() as s:
-            found = s.get(User, session["user_id"])
-            # A password change or a disabled account ends every session (see session_epoch).
-            if found and not found.disabled and session.get("epoch") == session_epoch(found):
-                user = _detached(s, found)
+            # A password change or a disabled account ends every session (see accounts.session_epoch).
+            user = signed_in(s, session["user_id"], session.get("epoch"))
         if user is None:
             end_session()
     g.user = user
-    return user
-
-
-def _detached(s, user: User | None) -> User | None:
-    if user is not None:
-        s.expunge(user)
     return user
 
 
@@ -58,12 +49,12 @@ def _session_alive() -> bool:
     return True
 
 
-def start_session(user: User) -> None:
+def start_session(user: Account) -> None:
     """Sign in: a fresh session (no fixation), its own CSRF token, tied to the password (epoch)."""
     session.clear()
     session.permanent = True
     now = int(time.time())
-    session.update(user_id=user.id, epoch=session_epoch(user), started=now, seen=now)
+    session.update(user_id=user.id, epoch=user.epoch, started=now, seen=now)
     g.user = user
 
 
@@ -78,11 +69,7 @@ def no_store(response):
     return response
 
 
-def session_epoch(user: User) -> str:
-    return user.password_hash[-16:]
-
-
-def can(permission: str, user: User | None = None) -> bool:
+def can(permission: str, user: Account | None = None) -> bool:
     return allowed(user if user is not None else current_user(), permission)
 
 

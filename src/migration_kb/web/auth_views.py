@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from .. import accounts
-from ..models import ROLES, ApiToken, User
 from . import rate_limit
 from .auth import SIGNED_IN, can, current_user, end_session, no_store, require, start_session
 from .security import safe_next
@@ -40,9 +38,7 @@ def sign_in():
         response = render_template("account/sign_in.html", next=target, name=name, error=message)
         return response, 429, {"Retry-After": str(wait)}
     with kb().db.session() as s:
-        user = accounts.authenticate(s, name, password) if name and password else None
-        if user is not None:
-            s.expunge(user)
+        user = accounts.sign_in(s, name, password)
     if user is None:
         rate_limit.record_failure(kb().db, keys)
         error = _("The user name or the password is not right.")
@@ -61,10 +57,9 @@ def sign_out():
 
 
 # -- the user's own account ------------------------------------------------------------------------------
-def _tokens(user_id: int) -> list[ApiToken]:
+def _tokens(user_id: int) -> list[accounts.TokenInfo]:
     with kb().db.session() as s:
-        return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
-                              .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
+        return accounts.tokens_of(s, user_id)
 
 
 def _account_page(status: int = 200, **extra):
@@ -87,20 +82,17 @@ def change_password():
     current, new, again = (request.form.get(k, "") for k in ("current", "new", "again"))
     errors = {}
     with kb().db.session() as s:
-        if accounts.authenticate(s, user.name, current) is None:
+        if accounts.sign_in(s, user.name, current) is None:
             errors["current"] = _("This is not your current password.")
         if len(new) < accounts.MIN_PASSWORD:
             errors["new"] = _("The new password must be at least %(n)d characters long.", n=accounts.MIN_PASSWORD)
         elif new != again:
             errors["again"] = _("The two new passwords differ.")
         if not errors:
-            row = s.get(User, user.id)
-            row.password_hash = accounts.hash_password(new)
-            s.flush()
-            s.expunge(row)
+            user = accounts.change_password(s, user.id, new)
     if errors:
         return _account_page(422, password_errors=errors)
-    start_session(row)  # this session goes on; every other session of this user ends (new epoch)
+    start_session(user)  # this session goes on; every other session of this user ends (new epoch)
     flash(_("Your password was changed. Other sessions of yours were signed out."))
     return redirect(url_for("account.account_page"))
 
@@ -110,7 +102,7 @@ def change_password():
 def create_token():
     label = " ".join(request.form.get("label", "").split())[:120] or _("web")
     with kb().db.session() as s:
-        token = accounts.new_token(s, s.get(User, current_user().id), label)
+        token = accounts.new_token(s, current_user(), label)
     return _account_page(201, new_token=token, new_label=label)  # shown once, never stored in clear
 
 
@@ -118,7 +110,7 @@ def create_token():
 @require(SIGNED_IN)
 def revoke_token(token_id: int):
     with kb().db.session() as s:
-        accounts.revoke_token(s, token_id, s.get(User, current_user().id))  # not theirs: 404
+        accounts.revoke_token(s, token_id, current_user())  # not theirs: 404
     flash(_("The token was revoked; it no longer works."))
     return redirect(url_for("account.account_page"))
 
@@ -128,8 +120,8 @@ def revoke_token(token_id: int):
 @require("manage_users")
 def users():
     with kb().db.session() as s:
-        people = list(s.scalars(select(User).order_by(User.name)))
-    return render_template("account/users.html", people=people, roles=ROLES)
+        people = accounts.list_users(s)
+    return render_template("account/users.html", people=people, roles=accounts.ROLES)
 
 
 @bp.post("/admin/users/<int:user_id>")
@@ -138,18 +130,12 @@ def update_user(user_id: int):
     role, action = request.form.get("role"), request.form.get("action", "role")
     if user_id == current_user().id:
         abort(409, description=_("You cannot change your own role or disable yourself; ask another admin."))
-    if action == "role" and role not in ROLES:
+    if action == "role" and role not in accounts.ROLES:
         abort(400, description=_("Choose one of the roles."))
-    with kb().db.session() as s:
-        person = s.get(User, user_id)
-        if person is None:
-            abort(404)
-        if action == "disable":
-            person.disabled = True
-        elif action == "enable":
-            person.disabled = False
+    with kb().db.session() as s:  # no such user: the app's 404
+        if action in ("disable", "enable"):
+            person = accounts.set_disabled(s, user_id, action == "disable")
         else:
-            person.role = role
-        name = person.name
-    flash(_("%(name)s was updated.", name=name))
+            person = accounts.set_role(s, user_id, role)
+    flash(_("%(name)s was updated.", name=person.name))
     return redirect(url_for("account.users"))

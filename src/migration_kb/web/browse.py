@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from math import ceil
-
 from flask import Blueprint, Response, abort, render_template, url_for
-from sqlalchemy import select
 
-from ..models import EntryRow, EventRow
+from ..reads.coverage import coverage
+from ..reads.entries import published_dates
+from ..reads.events import event_ids, event_named, presented
 from ..render import markdown_to_html
 from ..search.request import SearchRequest
-from ..store import row_to_event
 from .criteria import Criteria
 from .i18n import asked_lang
 from .services import kb
@@ -23,45 +20,6 @@ LISTED = 50
 def search(**filters) -> tuple:
     req = SearchRequest(filters={k: [v] for k, v in filters.items()}, per_page=LISTED, sort="title")
     return kb().searcher.search(req), Criteria(req, asked_lang())
-
-
-SHADES = 5  # colour steps of the coverage map above "none"
-
-
-@dataclass
-class Coverage:
-    """Counts of published entries for each row value x column value, and their shade on the map."""
-
-    rows: list[str]
-    columns: list[str]
-    counts: dict[str, dict[str, int]]
-
-    def count(self, row: str, column: str) -> int:
-        return self.counts[row].get(column, 0)
-
-    @property
-    def top(self) -> int:
-        return max((self.count(r, c) for r in self.rows for c in self.columns), default=0)
-
-    def level(self, n: int) -> int:
-        """0 for a gap, else 1..SHADES in proportion to the fullest cell."""
-        return 0 if n <= 0 else max(1, ceil(SHADES * n / max(self.top, 1)))
-
-    def legend(self) -> list[tuple[int, int, int]]:
-        """(level, lowest count, highest count) for each shade some count can take."""
-        out: dict[int, list[int]] = {}
-        for n in range(0, self.top + 1):
-            out.setdefault(self.level(n), []).append(n)
-        return [(level, ns[0], ns[-1]) for level, ns in out.items()]
-
-
-def coverage(rows: list[str], columns: list[str], row_facet: str, column_facet: str, **filters) -> Coverage:
-    """The coverage map of rows x columns under the given filters (one search per row)."""
-    counts = {}
-    for value in rows:
-        req = SearchRequest(filters={row_facet: [value], **{k: [v] for k, v in filters.items()}}, per_page=1)
-        counts[value] = kb().searcher.search(req).facets.get(column_facet, {})
-    return Coverage(rows, columns, counts)
 
 
 def search_link(*mappings: dict, **filters) -> str:
@@ -79,7 +37,7 @@ def theme_page(theme_id: str):
         abort(404)
     result, criteria = search(theme=theme_id)
     topics = [t for t in tax.topics.values() if t.theme == theme_id]
-    matrix = coverage([theme_id], list(tax.blocs), "theme", "bloc")
+    matrix = coverage(kb().searcher, [theme_id], list(tax.blocs), "theme", "bloc")
     return render_template("theme.html", theme=tax.themes[theme_id], result=result, criteria=criteria,
                            topics=topics, matrix=matrix)
 
@@ -94,7 +52,8 @@ def bloc_page(bloc_id: str):
     result, criteria = search(bloc=canonical)
     members = sorted(bloc.members, key=lambda m: (("full", "associate", "suspended", "observer").index(m.status),
                                                  tax.label("country", m.country)))
-    matrix = coverage(list(tax.themes), [m.country for m in members], "theme", "country", bloc=canonical)
+    matrix = coverage(kb().searcher, list(tax.themes), [m.country for m in members], "theme", "country",
+                      bloc=canonical)
     return render_template("bloc.html", bloc=bloc, result=result, criteria=criteria, members=members,
                            matrix=matrix)
 
@@ -117,19 +76,10 @@ def country_page(code: str):
 @bp.get("/events/<event_id>")
 def event_page(event_id: str):
     with kb().db.session() as s:
-        row = s.get(EventRow, event_id)
-        if row is None:
-            row = next((e for e in s.scalars(select(EventRow)) if event_id in (e.aliases or [])), None)
-        if row is None:
+        event = event_named(s, event_id)
+        if event is None:
             abort(404)
-        event = row_to_event(row)
-        refs = [f"{name}/{p.id}" for name in (event.id, *event.aliases) for p in event.panels]
-        presented = s.execute(select(EntryRow.panel, EntryRow.id, EntryRow.title, EntryRow.language)
-                              .where(EntryRow.panel.in_(refs), EntryRow.state == "published")
-                              .order_by(EntryRow.title)).all()
-    by_panel: dict[str, list] = {}
-    for panel, entry_id, title, language in presented:
-        by_panel.setdefault(panel.split("/", 1)[1], []).append((entry_id, title, language))
+        by_panel = presented(s, event)
     return render_template("event.html", event=event, body=markdown_to_html(event.body), by_panel=by_panel,
                            describe=markdown_to_html)
 
@@ -137,7 +87,7 @@ def event_page(event_id: str):
 @bp.get("/coverage")
 def coverage_page():
     tax = kb().taxonomy
-    matrix = coverage(list(tax.themes), list(tax.blocs), "theme", "bloc")
+    matrix = coverage(kb().searcher, list(tax.themes), list(tax.blocs), "theme", "bloc")
     return render_template("coverage.html", matrix=matrix, total=search()[0].total)
 
 
@@ -151,9 +101,8 @@ def robots():
 def sitemap():
     tax = kb().taxonomy
     with kb().db.session() as s:
-        entries = s.execute(select(EntryRow.id, EntryRow.updated_at).where(EntryRow.state == "published")
-                            .order_by(EntryRow.id)).all()
-        events = list(s.scalars(select(EventRow.id)))
+        entries = published_dates(s)
+        events = event_ids(s)
     urls = [(url_for("entries.entry_page", entry_id=i, _external=True), u.strftime("%Y-%m-%d")) for i, u in entries]
     urls += [(url_for("browse.theme_page", theme_id=t, _external=True), None) for t in tax.themes]
     urls += [(url_for("browse.bloc_page", bloc_id=b, _external=True), None) for b in tax.blocs]

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..entryfiles import entry_to_text
-from ..errors import Invalid
-from ..models import EntryRow
+from ..errors import N_, Invalid, NotFound
+from ..reads import entries as reads
 from ..records import Entry, panel_refs, validate_entry
 from ..render import markdown_to_html
-from ..store import StaleVersion, all_events, get_entry, save_entry
+from ..store import StaleVersion, all_events, save_entry
 from .auth import current_user, no_store, require
 from .entry_form import EntryForm, dom_id
 from .history import diff_lines
@@ -32,6 +32,14 @@ def _panel_choices() -> list[tuple[str, str]]:
                 for ev in all_events(s) for p in ev.panels if p.theme]
 
 
+def _entry(entry_id: str) -> tuple[Entry, reads.EntryInfo]:
+    with kb().db.session() as s:
+        found = reads.entry_with_info(s, entry_id)
+    if found is None:
+        raise NotFound(N_("There is no entry %(id)r."), id=entry_id)
+    return found
+
+
 def _render(form: EntryForm, entry_id: str | None, status: int = 200, template: str = "editor/edit.html",
             **extra):
     return render_template(template, form=form, entry_id=entry_id, v=form.values, tax=kb().taxonomy,
@@ -50,9 +58,8 @@ def new_entry():
 @bp.route("/entries/<entry_id>/edit", methods=["GET", "POST"])
 @require("write_entries")
 def edit_entry(entry_id: str):
-    with kb().db.session() as s:
-        entry, row = get_entry(s, entry_id)  # NotFound: the app's handler answers 404
-        form = EntryForm.from_entry(entry, row.version)
+    entry, info = _entry(entry_id)  # NotFound: the app's handler answers 404
+    form = EntryForm.from_entry(entry, info.version)
     if request.method == "GET":
         return _render(form, entry_id)
     form = EntryForm.from_request(request.form)
@@ -83,7 +90,7 @@ def _submit(form: EntryForm, entry_id: str | None):
         entry = validate_entry(form.data(kb().taxonomy, entry_id), expected_id=entry_id,
                                known_panels=known_panels(), taxonomy=kb().taxonomy)
         with kb().db.session() as s:
-            if entry_id is None and s.get(EntryRow, entry.id) is not None:
+            if entry_id is None and reads.exists(s, entry.id):
                 form.errors["id"] = [_("another entry already has this id; choose another")]
                 form.focus = "error-summary"
                 return _render(form, entry_id, 422)
@@ -105,10 +112,8 @@ def _submit(form: EntryForm, entry_id: str | None):
 def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
     """Someone saved in between: show their version and this one side by side; saving again from here
     replaces theirs knowingly (the form now carries their version number)."""
-    with kb().db.session() as s:
-        theirs, row = get_entry(s, mine.id)
-        s.expunge(row)
+    theirs, info = _entry(mine.id)
     theirs_text, mine_text = entry_to_text(theirs), entry_to_text(mine)
     form.version = exc.current
-    return _render(form, mine.id, 409, template="editor/conflict.html", row=row, theirs=theirs_text,
+    return _render(form, mine.id, 409, template="editor/conflict.html", row=info, theirs=theirs_text,
                    mine=mine_text, lines=diff_lines(theirs_text, mine_text), seen=exc.expected)

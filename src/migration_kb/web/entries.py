@@ -5,77 +5,48 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template
 
 from ..entryfiles import entry_to_text
-from ..models import EntryRow, EventRow
+from ..reads import entries as reads
+from ..reads.entries import EntryInfo
+from ..reads.events import panel_place
 from ..records import FINDING_KINDS, ID_RE, Entry
 from ..render import markdown_to_html
-from ..store import row_to_entry
+from .auth import current_user
 from .services import kb
 
 bp = Blueprint("entries", __name__)
 
 
-def visible_entry(entry_id: str) -> tuple[Entry, EntryRow]:
+def visible_entry(entry_id: str) -> tuple[Entry, EntryInfo]:
     """The entry if this visitor may see it (the public sees published entries only), else 404."""
     if not ID_RE.match(entry_id or "") or len(entry_id) > 80:
         abort(404)
     with kb().db.session() as s:
-        row = s.get(EntryRow, entry_id)
-        if row is None or not may_see(row):
-            abort(404)
-        return row_to_entry(row), row
+        found = reads.entry_with_info(s, entry_id)
+    if found is None or not reads.may_see(found[1], current_user()):
+        abort(404)
+    return found
 
 
-def may_see(row: EntryRow) -> bool:
-    if row.state == "published":
-        return True
-    from .auth import current_user
-
-    user = current_user()
-    return user is not None and (user.role in ("expert", "admin") or user.id == row.author_id)
-
-
-def panel_of(entry: Entry) -> dict | None:
-    if not entry.panel:
-        return None
-    event_id, panel_id = entry.panel.split("/", 1)
-    with kb().db.session() as s:
-        event = s.get(EventRow, event_id)
-        if event is None:
-            from sqlalchemy import select
-
-            event = next((e for e in s.scalars(select(EventRow)) if event_id in (e.aliases or [])), None)
-        if event is None:
-            return None
-        panel = next((p for p in event.panels if p.id == panel_id), None)
-        return {"event_id": event.id, "event_title": event.title, "date": event.date, "panel_id": panel_id,
-                "number": panel.number if panel else None, "title": panel.title if panel else panel_id}
-
-
-def entry_json(entry: Entry, row: EntryRow) -> dict:
+def entry_json(entry: Entry, info: EntryInfo) -> dict:
     data = entry.to_dict()
     data["findings"] = [{"id": f"{entry.id}:{i}", **f} for i, f in enumerate(data["findings"], start=1)]
-    data.update(state=row.state, version=row.version, updated_at=row.updated_at.isoformat(),
-                created_at=row.created_at.isoformat())
+    data.update(state=info.state, version=info.version, updated_at=info.updated_at.isoformat(),
+                created_at=info.created_at.isoformat())
     return data
-
-
-def successor_of(entry: Entry) -> dict | None:
-    """The published entry that replaced this one, as {id, title}; None when there is none to link to."""
-    if not entry.superseded_by:
-        return None
-    with kb().db.session() as s:
-        row = s.get(EntryRow, entry.superseded_by)
-        return {"id": row.id, "title": row.title} if row is not None and row.state == "published" else None
 
 
 @bp.get("/entries/<entry_id>")
 def entry_page(entry_id: str):
-    entry, row = visible_entry(entry_id)
+    entry, info = visible_entry(entry_id)
     findings = {kind: [(i, f) for i, f in enumerate(entry.findings, start=1) if f.kind == kind]
                 for kind in FINDING_KINDS}
-    related = kb().searcher.related(entry.id) if row.state == "published" else []
-    return render_template("entry.html", entry=entry, row=row, body=markdown_to_html(entry.body),
-                           findings=findings, panel=panel_of(entry), related=related, successor=successor_of(entry))
+    related = kb().searcher.related(entry.id) if info.state == "published" else []
+    with kb().db.session() as s:
+        panel = panel_place(s, entry.panel) if entry.panel else None
+        # The published entry that replaced this one, when there is one to link to.
+        successor = reads.published_link(s, entry.superseded_by) if entry.superseded_by else None
+    return render_template("entry.html", entry=entry, row=info, body=markdown_to_html(entry.body),
+                           findings=findings, panel=panel, related=related, successor=successor)
 
 
 @bp.get("/entries/<entry_id>.md")
@@ -87,5 +58,5 @@ def entry_markdown(entry_id: str):
 
 @bp.get("/entries/<entry_id>.json")
 def entry_download_json(entry_id: str):
-    entry, row = visible_entry(entry_id)
-    return jsonify(entry_json(entry, row))
+    entry, info = visible_entry(entry_id)
+    return jsonify(entry_json(entry, info))

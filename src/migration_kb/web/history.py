@@ -7,11 +7,11 @@ import difflib
 import yaml
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..entryfiles import entry_to_text
 from ..errors import Invalid
-from ..models import EntryRow, Revision, User
+from ..reads import editing
+from ..reads.entries import EntryInfo, entry_info
 from ..records import ValidationError, validate_entry
 from ..store import restore_revision
 from .auth import current_user, no_store, require
@@ -46,15 +46,12 @@ def diff_lines(before: str, after: str) -> list[tuple[str, str]]:
     return out
 
 
-def _revisions(entry_id: str) -> tuple[EntryRow, list[tuple[Revision, str | None]]]:
+def _revisions(entry_id: str) -> tuple[EntryInfo, list[editing.RevisionLine]]:
     with kb().db.session() as s:
-        row = s.get(EntryRow, entry_id)
-        if row is None:
+        info = entry_info(s, entry_id)
+        if info is None:
             abort(404)
-        s.expunge(row)
-        found = s.execute(select(Revision, User.name).outerjoin(User, User.id == Revision.author_id)
-                          .where(Revision.entry_id == entry_id).order_by(Revision.version.desc())).all()
-        return row, [(rev, name) for rev, name in found]
+        return info, editing.revisions(s, entry_id)
 
 
 @bp.get("/entries/<entry_id>/history")
@@ -68,14 +65,14 @@ def history_page(entry_id: str):
 @require("write_entries")
 def diff_page(entry_id: str):
     row, revisions = _revisions(entry_id)
-    by_version = {rev.version: (rev, name) for rev, name in revisions}
+    by_version = {rev.version: rev for rev in revisions}
     try:
         old, new = (int(request.args.get(k, "")) for k in ("from", "to"))
     except ValueError:
         abort(400, description=_("Choose two versions to compare (from and to)."))
     if old not in by_version or new not in by_version:
         abort(404, description=_("There is no such version of this entry."))
-    lines = diff_lines(revision_text(by_version[old][0].record), revision_text(by_version[new][0].record))
+    lines = diff_lines(revision_text(by_version[old].record), revision_text(by_version[new].record))
     return render_template("editor/diff.html", row=row, old=by_version[old], new=by_version[new], lines=lines,
                            versions=sorted(by_version))
 
@@ -86,12 +83,12 @@ def restore(entry_id: str, version: int):
     seen = request.form.get("version", type=int)
     try:
         with kb().db.session() as s:
-            row = s.get(EntryRow, entry_id)
-            if row is None:
+            info = entry_info(s, entry_id)
+            if info is None:
                 abort(404)
-            if seen is not None and seen != row.version:
+            if seen is not None and seen != info.version:
                 flash(_("Someone saved this entry after you opened its history (now version %(v)d). "
-                        "Look again before restoring.", v=row.version))
+                        "Look again before restoring.", v=info.version))
                 return redirect(url_for("history.history_page", entry_id=entry_id))
             result = restore_revision(s, entry_id, version, author_id=current_user().id)
     except Invalid as exc:

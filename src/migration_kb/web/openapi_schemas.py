@@ -7,7 +7,6 @@ together: each bound, enum and field here is probed against `validate_entry` and
 from __future__ import annotations
 
 from ..config import LANGUAGES
-from ..models import STATES
 from ..records import (
     DATE_RE,
     FINDING_KINDS,
@@ -30,6 +29,7 @@ from ..records import (
 from ..search.querybuild import MAX_QUERY
 from ..search.request import MAX_PAGE, MAX_PER_PAGE, SORTS
 from ..search.schema import FACETS
+from ..store import STATES
 from ..taxonomy import Taxonomy
 from .api_fields import FINDING_ID_RE
 

@@ -1,6 +1,6 @@
 """Sign-in attempts limited per user name and per client address.
 
-Failures are counted in the database (SignInAttempt rows, one per key and window), so the limit holds
+Failures are counted in the database (through `accounts`, one count per key and window), so the limit holds
 across every app server sharing it. The count covers the current window and the one before it, so a burst
 at a window's edge does not double the allowance.
 """
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-
+from .. import accounts
 from ..db import Database
-from ..models import SignInAttempt
 
 WINDOW = timedelta(minutes=15)
 LIMITS = {"user": 5, "addr": 20}  # failures per key over (about) two windows
@@ -32,13 +29,7 @@ def _window(at: datetime) -> datetime:
 def _counts(db: Database, key_list: list[str], at: datetime) -> dict[str, int]:
     current = _window(at)
     with db.session() as s:
-        rows = s.execute(select(SignInAttempt.key, SignInAttempt.failures)
-                         .where(SignInAttempt.key.in_(key_list),
-                                SignInAttempt.window_start.in_([current, current - WINDOW]))).all()
-    out = dict.fromkeys(key_list, 0)
-    for key, failures in rows:
-        out[key] += failures
-    return out
+        return accounts.sign_in_failures(s, key_list, [current, current - WINDOW])
 
 
 def retry_after(db: Database, key_list: list[str], at: datetime | None = None) -> int | None:
@@ -56,16 +47,9 @@ def record_failure(db: Database, key_list: list[str], at: datetime | None = None
     for attempt in range(3):  # another server may insert the same row at the same moment
         try:
             with db.session() as s:
-                for key in key_list:
-                    row = s.get(SignInAttempt, (key, window))
-                    if row is None:
-                        s.add(SignInAttempt(key=key, window_start=window, failures=1))
-                    else:
-                        row.failures += 1
-                s.execute(delete(SignInAttempt).where(SignInAttempt.window_start < at - KEEP)
-                          .execution_options(synchronize_session=False))
+                accounts.add_sign_in_failure(s, key_list, window, at - KEEP)
             return
-        except IntegrityError:
+        except accounts.LostRace:
             if attempt == 2:
                 raise
 
@@ -73,4 +57,4 @@ def record_failure(db: Database, key_list: list[str], at: datetime | None = None
 def clear(db: Database, key: str) -> None:
     """A successful sign-in forgives that user name's failures (not the address's)."""
     with db.session() as s:
-        s.execute(delete(SignInAttempt).where(SignInAttempt.key == key))
+        accounts.forget_sign_in_failures(s, key)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..errors import Conflict, Invalid
-from ..models import EntryRow, Review, User
+from ..reads import editing
 from ..store import StaleVersion
-from ..workflow import act, authors, available
+from ..workflow import act
 from .auth import current_user, no_store, require
 from .services import kb
 
@@ -36,18 +35,12 @@ def done_messages() -> dict[str, str]:
 def review_page(entry_id: str, error: str | None = None, status: int = 200):
     user = current_user()
     with kb().db.session() as s:
-        row = s.get(EntryRow, entry_id)
-        if row is None:
-            abort(404)
-        steps = available(s, row, user)
-        author_ids = authors(s, row)
-        author_names = list(s.scalars(select(User.name).where(User.id.in_(author_ids)).order_by(User.name)))
-        reviews = s.execute(select(Review, User.name).outerjoin(User, User.id == Review.reviewer_id)
-                            .where(Review.entry_id == entry_id).order_by(Review.created_at.desc())).all()
-        s.expunge(row)
-    return render_template("editor/review.html", row=row, steps=steps, step_names=step_names(),
-                           reviews=reviews, author_names=author_names, error=error,
-                           is_author=user.id in author_ids), status
+        review = editing.review_state(s, entry_id, user)
+    if review is None:
+        abort(404)
+    return render_template("editor/review.html", row=review.entry, steps=review.steps, step_names=step_names(),
+                           reviews=review.reviews, author_names=review.author_names, error=error,
+                           is_author=review.is_author), status
 
 
 @bp.post("/entries/<entry_id>/review")
@@ -78,11 +71,5 @@ def desk():
     """An expert's start page: entries awaiting review by others, and their own entries in progress."""
     user = current_user()
     with kb().db.session() as s:
-        waiting = list(s.scalars(select(EntryRow).where(EntryRow.state == "review")
-                                 .order_by(EntryRow.updated_at)))
-        mine = list(s.scalars(select(EntryRow).where(EntryRow.author_id == user.id,
-                                                     EntryRow.state != "published")
-                              .order_by(EntryRow.updated_at.desc())))
-        drafts = list(s.scalars(select(EntryRow).where(EntryRow.state == "draft", EntryRow.author_id != user.id)
-                                .order_by(EntryRow.updated_at.desc()).limit(50)))
-    return render_template("editor/desk.html", waiting=waiting, mine=mine, drafts=drafts)
+        desk = editing.desk(s, user.id)
+    return render_template("editor/desk.html", waiting=desk.waiting, mine=desk.mine, drafts=desk.drafts)

@@ -1,42 +1,48 @@
-"""Case entries, findings, sources and events as plain records, with their one validation.
-
-Files, the web form and the JSON API all hand a mapping to `validate_entry` / `validate_event`: the same
-rules and the same messages everywhere (see docs/spec/entry-format.md).
-"""
+"""The one validation: files, the web form and the JSON API all hand a mapping to `validate_entry` /
+`validate_event` and get a record or a ValidationError listing every problem: the same rules and the same
+messages everywhere (see docs/spec/entry-format.md)."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
-import re
-from dataclasses import asdict, dataclass
 from typing import Any
 
-from .config import LANGUAGES
-from .errors import FieldError, Invalid
-from .taxonomy import Taxonomy
-from .taxonomy import load as load_taxonomy
-
-ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.I)
-STATUSES = ("active", "completed", "planned", "unknown")
-FINDING_KINDS = ("strength", "difficulty", "lesson", "recommendation")
-MAX_ID, MAX_TITLE, MAX_SUMMARY, MAX_FINDING = 80, 300, 600, 1500
-MAX_BODY = 200_000  # characters; a case entry is a few pages, not a book
-MAX_NAME, MAX_ORGANIZATION, MAX_SOURCE_TITLE, MAX_PUBLISHER, MAX_URL = 200, 300, 500, 300, 2000
-YEAR_MIN, YEAR_MAX = 1800, 2100
-PANEL_RE = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
-
-ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs", "countries", "instrument",
-                "target_groups", "year_start", "year_end", "status", "superseded_by", "panel", "contributor",
-                "verified", "sources", "findings", "body")
-CONTRIBUTOR_FIELDS = ("name", "organization")
-VERIFIED_FIELDS = ("date", "by")
-SOURCE_FIELDS = ("title", "publisher", "year", "url")
-FINDING_FIELDS = ("kind", "text", "topics")
+from ..config import LANGUAGES
+from ..errors import FieldError, Invalid
+from ..taxonomy import Taxonomy
+from ..taxonomy import load as load_taxonomy
+from .checker import Checker, kind_of
+from .format import (
+    CONTRIBUTOR_FIELDS,
+    DATE_RE,
+    ENTRY_FIELDS,
+    FINDING_FIELDS,
+    FINDING_KINDS,
+    ID_RE,
+    MAX_BODY,
+    MAX_FINDING,
+    MAX_ID,
+    MAX_NAME,
+    MAX_ORGANIZATION,
+    MAX_PUBLISHER,
+    MAX_SOURCE_TITLE,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    MAX_URL,
+    PANEL_RE,
+    SOURCE_FIELDS,
+    STATUSES,
+    TIME_RE,
+    URL_RE,
+    VERIFIED_FIELDS,
+    Contributor,
+    Entry,
+    Event,
+    Finding,
+    Panel,
+    Source,
+    Verified,
+)
 
 
 class ValidationError(Invalid, ValueError):
@@ -53,214 +59,6 @@ class ValidationError(Invalid, ValueError):
         return [e.format(self.where) for e in self.errors]
 
 
-@dataclass(frozen=True)
-class Source:
-    title: str
-    publisher: str | None = None
-    year: int | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    text: str
-    topics: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Contributor:
-    name: str | None = None
-    organization: str | None = None
-
-
-@dataclass(frozen=True)
-class Verified:
-    """When an entry's facts were last checked against its sources, and optionally by whom."""
-
-    date: str  # ISO date, YYYY-MM-DD
-    by: str | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    title: str
-    summary: str
-    language: str
-    themes: tuple[str, ...]
-    countries: tuple[str, ...]
-    topics: tuple[str, ...] = ()
-    blocs: tuple[str, ...] = ()
-    instrument: str | None = None
-    target_groups: tuple[str, ...] = ()
-    year_start: int | None = None
-    year_end: int | None = None
-    status: str | None = None
-    superseded_by: str | None = None  # the id of the entry that replaced this practice
-    panel: str | None = None
-    contributor: Contributor | None = None
-    verified: Verified | None = None
-    sources: tuple[Source, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    body: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as plain JSON-ready data, with the field names of the entry format."""
-        data = asdict(self)
-        for key, value in list(data.items()):
-            if isinstance(value, tuple):
-                data[key] = list(value)
-        data["findings"] = [{**f, "topics": list(f["topics"])} for f in data["findings"]]
-        return data
-
-    def content_hash(self) -> str:
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Panel:
-    id: str
-    title: str
-    number: str | None = None
-    theme: str | None = None
-    starts: str | None = None
-    ends: str | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Event:
-    id: str
-    title: str
-    date: str | None = None
-    place: str | None = None
-    organizer: str | None = None
-    aliases: tuple[str, ...] = ()
-    panels: tuple[Panel, ...] = ()
-    body: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["aliases"] = list(self.aliases)
-        data["panels"] = [asdict(p) for p in self.panels]
-        return data
-
-    def content_hash(self) -> str:
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-# -- validation ------------------------------------------------------------------------------------
-class _Checker:
-    """Collects every error of one record instead of stopping at the first."""
-
-    def __init__(self, data: dict, lines: dict[str, int] | None, taxonomy: Taxonomy):
-        self.data = data
-        self.lines = lines or {}
-        self.tax = taxonomy
-        self.errors: list[FieldError] = []
-
-    def error(self, path: str, message: str) -> None:
-        line = self.lines.get(path)
-        if line is None:  # fall back to the line of the enclosing field
-            line = self.lines.get(re.split(r"[.\[]", path, maxsplit=1)[0])
-        self.errors.append(FieldError(path, message, line))
-
-    def text(self, path: str, value: Any, *, required: bool, limit: int, single_line: bool = False) -> str | None:
-        if value is None or value == "":
-            if required:
-                self.error(path, "is required")
-            return None
-        if isinstance(value, (int, float, datetime.date)) and not isinstance(value, bool):
-            value = str(value)  # YAML read `title: 2011` as a number; the author meant text
-        if not isinstance(value, str):
-            self.error(path, f"must be text, not {_kind(value)}")
-            return None
-        value = value.strip()
-        if not value and required:
-            self.error(path, "is required")
-            return None
-        if len(value) > limit:
-            self.error(path, f"is {len(value):,} characters long; the limit is {limit:,}")
-            return None
-        if "\x00" in value:
-            self.error(path, "contains a NUL character")
-            return None
-        if single_line:
-            value = " ".join(value.split())
-        return value or None
-
-    def ids(self, path: str, value: Any, vocabulary: str, *, minimum: int = 0) -> tuple[str, ...]:
-        if value is None:
-            value = []
-        if isinstance(value, str):
-            value = [value]  # a lone value where a list is expected is an easy slip; accept it
-        if not isinstance(value, list):
-            self.error(path, f"must be a list, not {_kind(value)}")
-            return ()
-        out: list[str] = []
-        for i, item in enumerate(value):
-            here = f"{path}[{i}]"
-            canonical = self.term(here if len(value) > 1 else path, item, vocabulary)
-            if canonical and canonical not in out:
-                out.append(canonical)
-            elif canonical:
-                self.error(path, f"{canonical!r} is listed twice")
-        if len(out) < minimum and not any(e.field.startswith(path) for e in self.errors):
-            self.error(path, f"needs at least {minimum} value" + ("s" if minimum > 1 else ""))
-        return tuple(out)
-
-    def term(self, path: str, value: Any, vocabulary: str) -> str | None:
-        noun = {"theme": "a theme", "topic": "a topic", "target_group": "a target group",
-                "instrument": "an instrument", "bloc": "a bloc", "country": "a country code",
-                "finding_kind": "a finding kind"}[vocabulary]
-        if not isinstance(value, str) or not value.strip():
-            self.error(path, f"{value!r} is not {noun}")
-            return None
-        value = value.strip()
-        if vocabulary == "bloc":
-            found = self.tax.canonical_bloc(value)
-        elif vocabulary == "country":
-            found = value if value in self.tax.countries else None
-        else:
-            found = value if value in self.tax.terms(vocabulary) else None
-        if found:
-            return found
-        hint = self.tax.suggest(vocabulary, value)
-        self.error(path, f"{value!r} is not {noun}" + (f" (did you mean {hint!r}?)" if hint else ""))
-        return None
-
-    def year(self, path: str, value: Any) -> int | None:
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().isdigit():
-                value = int(value)
-            else:
-                self.error(path, f"must be a year such as 2004, not {value!r}")
-                return None
-        if not YEAR_MIN <= value <= YEAR_MAX:
-            self.error(path, f"{value} is not a plausible year ({YEAR_MIN}–{YEAR_MAX})")
-            return None
-        return value
-
-    def unknown_fields(self, allowed: tuple[str, ...], data: dict, prefix: str = "") -> None:
-        import difflib
-
-        for key in data:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                self.error(f"{prefix}{key}", f"is not a field of this format{hint}")
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a number", type(None): "empty"}.get(type(value), type(value).__name__)
-
-
 def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str, int] | None = None,
                    known_panels: set[str] | None = None, taxonomy: Taxonomy | None = None) -> Entry:
     """Turn untrusted data into an Entry, or raise ValidationError listing every problem.
@@ -270,8 +68,8 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
     """
     tax = taxonomy or load_taxonomy()
     if not isinstance(data, dict):
-        raise ValidationError([FieldError("", f"an entry must be a mapping of fields, not {_kind(data)}")])
-    c = _Checker(data, lines, tax)
+        raise ValidationError([FieldError("", f"an entry must be a mapping of fields, not {kind_of(data)}")])
+    c = Checker(data, lines, tax)
     c.unknown_fields(ENTRY_FIELDS, data)
 
     entry_id = data.get("id", expected_id)
@@ -351,7 +149,7 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
     if isinstance(body, str):
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not isinstance(body, str):
-        c.error("body", f"must be Markdown text, not {_kind(body)}")
+        c.error("body", f"must be Markdown text, not {kind_of(body)}")
         body = ""
     elif len(body) > MAX_BODY:
         c.error("body", f"is {len(body):,} characters long; the limit is {MAX_BODY:,}")
@@ -370,7 +168,7 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
                  body=body.strip("\n") + "\n" if body.strip() else "")
 
 
-def _verified(c: _Checker, raw: Any) -> Verified | None:
+def _verified(c: Checker, raw: Any) -> Verified | None:
     """`verified: 2026-12-01` or `verified: {date: 2026-12-01, by: ...}`; a date in the future is a slip."""
     if raw in (None, ""):
         return None
@@ -398,11 +196,11 @@ def _verified(c: _Checker, raw: Any) -> Verified | None:
     return Verified(date=day.isoformat(), by=by)
 
 
-def _sources(c: _Checker, raw: Any) -> tuple[Source, ...]:
+def _sources(c: Checker, raw: Any) -> tuple[Source, ...]:
     if raw in (None, ""):
         return ()
     if not isinstance(raw, list):
-        c.error("sources", f"must be a list of {{title, publisher, year, url}}, not {_kind(raw)}")
+        c.error("sources", f"must be a list of {{title, publisher, year, url}}, not {kind_of(raw)}")
         return ()
     out = []
     for i, item in enumerate(raw):
@@ -426,11 +224,11 @@ def _sources(c: _Checker, raw: Any) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def _findings(c: _Checker, raw: Any) -> tuple[Finding, ...]:
+def _findings(c: Checker, raw: Any) -> tuple[Finding, ...]:
     if raw in (None, ""):
         return ()
     if not isinstance(raw, list):
-        c.error("findings", f"must be a list of {{kind, text, topics}}, not {_kind(raw)}")
+        c.error("findings", f"must be a list of {{kind, text, topics}}, not {kind_of(raw)}")
         return ()
     out = []
     for i, item in enumerate(raw):
@@ -453,8 +251,8 @@ def validate_event(data: Any, *, expected_id: str | None = None, lines: dict[str
                    taxonomy: Taxonomy | None = None) -> Event:
     tax = taxonomy or load_taxonomy()
     if not isinstance(data, dict):
-        raise ValidationError([FieldError("", f"an event must be a mapping of fields, not {_kind(data)}")])
-    c = _Checker(data, lines, tax)
+        raise ValidationError([FieldError("", f"an event must be a mapping of fields, not {kind_of(data)}")])
+    c = Checker(data, lines, tax)
     c.unknown_fields(("id", "title", "date", "place", "organizer", "aliases", "panels", "body"), data)
     event_id = data.get("id", expected_id)
     if not isinstance(event_id, str) or not ID_RE.match(event_id) or len(event_id) > MAX_ID:
@@ -518,12 +316,3 @@ def validate_event(data: Any, *, expected_id: str | None = None, lines: dict[str
         raise ValidationError(c.errors)
     return Event(id=event_id, title=title, date=date, place=place, organizer=organizer, aliases=tuple(aliases),
                  panels=tuple(panels), body=body.strip("\n") + "\n" if body.strip() else "")
-
-
-def panel_refs(events) -> set[str]:
-    """Every `event/panel` reference the given events offer, aliases of the event included."""
-    refs = set()
-    for ev in events:
-        for name in (ev.id, *ev.aliases):
-            refs.update(f"{name}/{p.id}" for p in ev.panels)
-    return refs

@@ -1,0 +1,92 @@
+"""What experts read while they work on entries: an entry's history, its review (steps, authors, what
+reviewers said) and the desk (what awaits review, one's own entries in progress)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts import Account
+from ..models import EntryRow, Review, Revision, User
+from ..workflow import authors, available
+from .entries import EntryInfo, info_of
+
+
+@dataclass(frozen=True)
+class RevisionLine:
+    """One save of an entry: its whole record as it was (None for a deletion), who saved it and why."""
+
+    version: int
+    state: str
+    record: dict | None
+    author: str | None  # None: no author, or a former user
+    created_at: datetime
+    message: str | None
+
+
+def revisions(s: Session, entry_id: str) -> list[RevisionLine]:
+    """Every revision of the entry, newest first."""
+    return [RevisionLine(r.version, r.state, r.record, name, r.created_at, r.message)
+            for r, name in s.execute(select(Revision, User.name).outerjoin(User, User.id == Revision.author_id)
+                                     .where(Revision.entry_id == entry_id).order_by(Revision.version.desc()))]
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """What a reviewer said of a version: approve, changes or comment."""
+
+    version: int
+    decision: str
+    comment: str
+    reviewer: str | None  # None: a former user
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """An entry's review page: where it stands, who wrote it, what this user may do, what reviewers said."""
+
+    entry: EntryInfo
+    steps: tuple[str, ...]  # the workflow steps this user may take now, in the page's order
+    author_names: tuple[str, ...]
+    is_author: bool
+    reviews: tuple[ReviewLine, ...]  # newest first
+
+
+def review_state(s: Session, entry_id: str, user: Account) -> ReviewState | None:
+    row = s.get(EntryRow, entry_id)
+    if row is None:
+        return None
+    author_ids = authors(s, row)
+    names = s.scalars(select(User.name).where(User.id.in_(author_ids)).order_by(User.name))
+    reviews = [ReviewLine(r.version, r.decision, r.comment, name, r.created_at)
+               for r, name in s.execute(select(Review, User.name).outerjoin(User, User.id == Review.reviewer_id)
+                                        .where(Review.entry_id == entry_id).order_by(Review.created_at.desc()))]
+    return ReviewState(info_of(row), tuple(available(s, row, user)), tuple(names), user.id in author_ids,
+                       tuple(reviews))
+
+
+@dataclass(frozen=True)
+class Desk:
+    waiting: list[EntryInfo]  # awaiting review, oldest first
+    mine: list[EntryInfo]  # this user's unpublished entries, newest first
+    drafts: list[EntryInfo]  # other experts' drafts, newest first (at most DESK_DRAFTS)
+
+
+DESK_DRAFTS = 50
+
+
+def desk(s: Session, user_id: int) -> Desk:
+    """An expert's start page."""
+    def infos(query) -> list[EntryInfo]:
+        return [info_of(row) for row in s.scalars(query)]
+
+    return Desk(
+        waiting=infos(select(EntryRow).where(EntryRow.state == "review").order_by(EntryRow.updated_at)),
+        mine=infos(select(EntryRow).where(EntryRow.author_id == user_id, EntryRow.state != "published")
+                   .order_by(EntryRow.updated_at.desc())),
+        drafts=infos(select(EntryRow).where(EntryRow.state == "draft", EntryRow.author_id != user_id)
+                     .order_by(EntryRow.updated_at.desc()).limit(DESK_DRAFTS)))
