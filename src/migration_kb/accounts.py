@@ -6,15 +6,19 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import N_, DomainError
-from .models import ROLES, ApiToken, User, now
+from .models import ROLES, ApiToken, SessionRow, User, now
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD = 10
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" (about 10^8 guesses and more)
+TOO_SHORT = N_("the password must be at least %(n)d characters long")
+TOO_EASY = N_("this password is too easy to guess (a common password, a repeated character, a sequence or a "
+              "keyboard pattern): choose a phrase of a few unrelated words")
 
 
 class AccountError(DomainError, ValueError):
@@ -33,14 +37,31 @@ def add_user(s: Session, name: str, role: str, password: str) -> User:
                            name=name)
     if role not in ROLES:
         raise AccountError("%(role)r is not a role (%(roles)s)", field="role", role=role, roles=", ".join(ROLES))
-    if len(password) < MIN_PASSWORD:
-        raise AccountError("the password must be at least %(n)d characters long", field="password", n=MIN_PASSWORD)
+    check_password(password, name)
     if s.scalar(select(User).where(User.name == name)):
         raise AccountError("a user named %(name)r already exists", status=409, field="name", name=name)
     user = User(name=name, role=role, password_hash=hash_password(password))
     s.add(user)
     s.flush()
     return user
+
+
+def end_sessions(s: Session, user_id: int) -> int:
+    """Sign the user out everywhere (a new password, another role, a disabled account): every browser
+    session of theirs is deleted on the server. Their API tokens are theirs to revoke (disabling stops them)."""
+    return s.execute(delete(SessionRow).where(SessionRow.user_id == user_id)
+                     .execution_options(synchronize_session=False)).rowcount
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Refuse a password shorter than MIN_PASSWORD, or one zxcvbn (its lists of common passwords, words and
+    names, and its rules for repeats, sequences and keyboard walks) guesses in under about 10^8 tries."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(TOO_SHORT, field="password", n=MIN_PASSWORD)
+    from zxcvbn import zxcvbn  # imported when a password is set, not by every serving process
+
+    if zxcvbn(password[:100], user_inputs=[name, "migration", "kb"] if name else [])["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(TOO_EASY, field="password")
 
 
 def find_user(s: Session, name: str) -> User:

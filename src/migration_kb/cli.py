@@ -304,6 +304,7 @@ def _change_user(ctx: Context, name: str, **changes) -> None:
             user = accounts.find_user(s, name)
             for key, value in changes.items():
                 setattr(user, key, value)
+            accounts.end_sessions(s, user.id)  # signed out everywhere: they sign in again under the change
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -18,7 +18,7 @@ from .errors import FieldError, Invalid
 from .taxonomy import Taxonomy
 from .taxonomy import load as load_taxonomy
 
-ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")  # \Z: "$" would let a final newline through
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.I)
@@ -29,6 +29,8 @@ MAX_BODY = 200_000  # characters; a case entry is a few pages, not a book
 MAX_NAME, MAX_ORGANIZATION, MAX_SOURCE_TITLE, MAX_PUBLISHER, MAX_URL = 200, 300, 500, 300, 2000
 YEAR_MIN, YEAR_MAX = 1800, 2100
 PANEL_RE = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
+MAX_ERRORS = 50  # problems listed for one record; past it they are only counted (a body of 150,000 junk keys)
+MAX_ROW_ID = 2**31 - 1  # the largest value of an integer column (PostgreSQL's int4): a larger id names no row
 
 ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs", "countries", "instrument",
                 "target_groups", "year_start", "year_end", "status", "superseded_by", "panel", "contributor",
@@ -37,6 +39,30 @@ CONTRIBUTOR_FIELDS = ("name", "organization")
 VERIFIED_FIELDS = ("date", "by")
 SOURCE_FIELDS = ("title", "publisher", "year", "url")
 FINDING_FIELDS = ("kind", "text", "topics")
+
+
+def clean_text(value: str) -> tuple[str, str | None]:
+    """The one rule for every text of entries and drafts: line ends made `\n`, then valid Unicode (no lone
+    surrogate, which no database or hash can store) and no control character but newline and tab.
+    Returns (the text, None) or (the text, what is wrong with it)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    for char in value:
+        if "\ud800" <= char <= "\udfff":
+            return value, "is not valid Unicode (a lone surrogate such as \\ud800)"
+        if (char < " " and char not in "\n\t") or "\x7f" <= char <= "\x9f":
+            name = "a NUL character" if char == "\x00" else f"the control character U+{ord(char):04X}"
+            return value, f"contains {name}; text may hold any character but control characters (newline and " \
+                          "tab are fine)"
+    return value, None
+
+
+def whole_number(text: object, limit: int) -> int | None:
+    """`text` as a whole number when it is 1–18 ASCII digits no larger than `limit`, else None. Ids, versions and
+    years are ASCII digits: `str.isdigit` also accepts `²` (which int() refuses) and `١` (which it reads as 1)."""
+    if not isinstance(text, str) or not (0 < len(text) <= 18 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= limit else None
 
 
 class ValidationError(Invalid, ValueError):
@@ -161,8 +187,12 @@ class _Checker:
         self.lines = lines or {}
         self.tax = taxonomy
         self.errors: list[FieldError] = []
+        self.unlisted = 0  # problems past MAX_ERRORS
 
     def error(self, path: str, message: str) -> None:
+        if len(self.errors) >= MAX_ERRORS:
+            self.unlisted += 1
+            return
         line = self.lines.get(path)
         if line is None:  # fall back to the line of the enclosing field
             line = self.lines.get(re.split(r"[.\[]", path, maxsplit=1)[0])
@@ -185,8 +215,9 @@ class _Checker:
         if len(value) > limit:
             self.error(path, f"is {len(value):,} characters long; the limit is {limit:,}")
             return None
-        if "\x00" in value:
-            self.error(path, "contains a NUL character")
+        value, fault = clean_text(value)
+        if fault:
+            self.error(path, fault)
             return None
         if single_line:
             value = " ".join(value.split())
@@ -236,21 +267,31 @@ class _Checker:
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().isdigit():
-                value = int(value)
-            else:
+            number = whole_number(value.strip(), 99_999) if isinstance(value, str) else None
+            if number is None:
                 self.error(path, f"must be a year such as 2004, not {value!r}")
                 return None
+            value = number
         if not YEAR_MIN <= value <= YEAR_MAX:
             self.error(path, f"{value} is not a plausible year ({YEAR_MIN}–{YEAR_MAX})")
             return None
         return value
 
+    def raise_if_any(self) -> None:
+        if self.unlisted:
+            self.errors.append(FieldError("", f"and {self.unlisted:,} more problems, not listed"))
+        if self.errors:
+            raise ValidationError(self.errors)
+
     def unknown_fields(self, allowed: tuple[str, ...], data: dict, prefix: str = "") -> None:
         import difflib
 
         for key in data:
-            if key not in allowed:
+            if key in allowed:
+                continue
+            if len(self.errors) >= MAX_ERRORS:  # only counted from here: no close-match search for each
+                self.unlisted += 1
+            else:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 self.error(f"{prefix}{key}", f"is not a field of this format{hint}")
@@ -347,20 +388,19 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
     sources = _sources(c, data.get("sources"))
     findings = _findings(c, data.get("findings"))
 
-    body = data.get("body") or ""
+    body, fault = data.get("body") or "", None
     if isinstance(body, str):
-        body = body.replace("\r\n", "\n").replace("\r", "\n")
+        body, fault = clean_text(body)
     if not isinstance(body, str):
         c.error("body", f"must be Markdown text, not {_kind(body)}")
         body = ""
     elif len(body) > MAX_BODY:
         c.error("body", f"is {len(body):,} characters long; the limit is {MAX_BODY:,}")
         body = ""
-    elif "\x00" in body:
-        c.error("body", "contains a NUL character")
+    elif fault:
+        c.error("body", fault)
 
-    if c.errors:
-        raise ValidationError(c.errors)
+    c.raise_if_any()
     return Entry(id=entry_id, title=title, summary=summary, language=language, themes=themes, topics=topics,
                  blocs=blocs, countries=countries, instrument=instrument, target_groups=target_groups,
                  year_start=year_start, year_end=year_end, status=status, superseded_by=superseded_by,
@@ -514,8 +554,7 @@ def validate_event(data: Any, *, expected_id: str | None = None, lines: dict[str
     if not isinstance(body, str) or len(body) > MAX_BODY:
         c.error("body", "must be Markdown text of at most 200,000 characters")
         body = ""
-    if c.errors:
-        raise ValidationError(c.errors)
+    c.raise_if_any()
     return Event(id=event_id, title=title, date=date, place=place, organizer=organizer, aliases=tuple(aliases),
                  panels=tuple(panels), body=body.strip("\n") + "\n" if body.strip() else "")
 

@@ -85,6 +85,14 @@ def account_page():
 def change_password():
     user = current_user()
     current, new, again = (request.form.get(k, "") for k in ("current", "new", "again"))
+    # Wrong current passwords count as failed sign-ins of this user (and address): a stolen session cannot
+    # guess the password any faster here than at the sign-in form.
+    keys = rate_limit.keys(user.name, request.remote_addr)
+    wait = rate_limit.retry_after(kb().db, keys)
+    if wait:
+        message = _("Too many wrong passwords. Try again in %(minutes)d minutes.", minutes=-(-wait // 60))
+        page, _status = _account_page(password_errors={"current": message})
+        return page, 429, {"Retry-After": str(wait)}
     errors = {}
     with kb().db.session() as s:
         if accounts.authenticate(s, user.name, current) is None:
@@ -93,14 +101,22 @@ def change_password():
             errors["new"] = _("The new password must be at least %(n)d characters long.", n=accounts.MIN_PASSWORD)
         elif new != again:
             errors["again"] = _("The two new passwords differ.")
+        else:
+            try:
+                accounts.check_password(new, user.name)
+            except accounts.AccountError as exc:
+                errors["new"] = _(exc.template, **exc.values)
         if not errors:
             row = s.get(User, user.id)
             row.password_hash = accounts.hash_password(new)
+            accounts.end_sessions(s, row.id)
             s.flush()
             s.expunge(row)
+    if "current" in errors:
+        rate_limit.record_failure(kb().db, keys)
     if errors:
         return _account_page(422, password_errors=errors)
-    start_session(row)  # this session goes on; every other session of this user ends (new epoch)
+    start_session(row)  # this browser goes on with a new session; every other session of this user ended
     flash(_("Your password was changed. Other sessions of yours were signed out."))
     return redirect(url_for("account.account_page"))
 
@@ -136,6 +152,8 @@ def users():
 @require("manage_users")
 def update_user(user_id: int):
     role, action = request.form.get("role"), request.form.get("action", "role")
+    if action not in ("role", "disable", "enable"):
+        abort(400, description=_("Choose one of the actions: change the role, disable or enable."))
     if user_id == current_user().id:
         abort(409, description=_("You cannot change your own role or disable yourself; ask another admin."))
     if action == "role" and role not in ROLES:
@@ -150,6 +168,7 @@ def update_user(user_id: int):
             person.disabled = False
         else:
             person.role = role
+        accounts.end_sessions(s, person.id)  # they sign in again, under the new role or not at all
         name = person.name
     flash(_("%(name)s was updated.", name=name))
     return redirect(url_for("account.users"))
