@@ -22,9 +22,10 @@ MAX_TITLE, MAX_TEXT, MAX_IDS = 300, 50_000, 500
 
 
 def _title(title: str | None) -> str:
-    title, fault = clean_text(" ".join((title or "").split()))
+    title, fault = clean_text(title or "")  # the rule of every text, entries' and drafts'
     if fault:
         raise DraftError(fault, field="title")
+    title = " ".join(title.split())
     if not title:
         raise DraftError("a draft needs a title", field="title")
     if len(title) > MAX_TITLE:

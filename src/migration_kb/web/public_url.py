@@ -3,8 +3,9 @@
 With `MIGRATION_KB_PUBLIC_URL` (e.g. `https://kb.example.org`) every absolute link — the sitemap named in
 robots.txt, hreflang and canonical links, permalinks, the CSV's and API's `url` fields — uses it, whatever
 `Host` a request sent: the WSGI environment is set to that scheme and host before Flask reads it. Without it,
-`MIGRATION_KB_TRUSTED_HOSTS` (comma-separated host names) makes any other `Host` a 400 (Flask's
-TRUSTED_HOSTS). With neither, the request's host is used: fine for a laptop, not for a public server.
+`MIGRATION_KB_TRUSTED_HOSTS` (comma-separated host names; `.example.org` also matches its subdomains) makes
+any other `Host` a plain 400 before the app sees it. With neither, the request's host is used: fine for a
+laptop, not for a public server.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from urllib.parse import urlsplit
 
 from flask import Flask
+from werkzeug.sansio.utils import host_is_trusted
 
 
 class PublicURLError(ValueError):
@@ -43,6 +45,19 @@ class PublicHost:
         return self.wsgi_app(environ, start_response)
 
 
+class TrustedHosts:
+    """WSGI middleware: a request whose Host is not in the list gets a plain 400 (no page, no link built)."""
+
+    def __init__(self, wsgi_app, hosts: list[str]):
+        self.wsgi_app, self.hosts = wsgi_app, hosts
+
+    def __call__(self, environ, start_response):
+        if not host_is_trusted(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""), self.hosts):
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"This server does not answer for that host name.\n"]
+        return self.wsgi_app(environ, start_response)
+
+
 def configure(app: Flask) -> None:
     public = os.environ.get("MIGRATION_KB_PUBLIC_URL", "").strip()
     if public:
@@ -50,4 +65,4 @@ def configure(app: Flask) -> None:
         return
     trusted = [h.strip() for h in os.environ.get("MIGRATION_KB_TRUSTED_HOSTS", "").split(",") if h.strip()]
     if trusted:
-        app.config["TRUSTED_HOSTS"] = trusted
+        app.wsgi_app = TrustedHosts(app.wsgi_app, trusted)
