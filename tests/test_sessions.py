@@ -33,10 +33,14 @@ def copy_of(app, client):
 
 def test_a_copied_cookie_stops_working_after_sign_out(app, people):
     sia = signed_in(app, "sia")
-    copy = copy_of(app, sia)
+    copy, copy_value = copy_of(app, sia), sia.get_cookie(COOKIE).value
     assert copy.get("/desk").status_code == 200
     sia.post("/sign-out", data={"csrf_token": csrf(sia, "/desk")})
     assert copy.get("/desk").status_code == 302  # to the sign-in page: the session ended on the server
+    from migration_kb.models import SessionRow
+
+    with app.extensions["migration_kb"].db.session() as s:  # its row is gone, not merely emptied
+        assert s.get(SessionRow, hashlib.sha256(copy_value.encode()).hexdigest()) is None
     token = csrf(copy, "/sign-in")
     assert copy.post("/api/v1/entries", json={"id": "x"}, headers={"X-CSRF-Token": token}).status_code == 401
 

@@ -71,8 +71,10 @@ def start_session(user: User) -> None:
 
 
 def end_session() -> None:
-    """Sign out: the session's row is deleted, so a copy of the cookie opens nothing."""
+    """Sign out: the session's row is deleted, so a copy of the cookie opens nothing (what is stored next,
+    a flash message, goes under a new id)."""
     session.clear()
+    session.renew()
     g.user = None
 
 
