@@ -155,7 +155,9 @@ def test_admins_list_users_change_roles_and_disable_accounts(app, people):
     token = csrf(admin, "/admin/users")
     assert admin.post(f"/admin/users/{sam_id}", data={"csrf_token": token, "action": "role",
                                                       "role": "expert"}).status_code == 302
-    assert sam.get("/entries/new").status_code == 200  # the new role applies at once
+    assert sam.get("/entries/new").status_code == 302  # a role change ends the session (issue 19, item 2)
+    sam = signed_in(app, "sam")
+    assert sam.get("/entries/new").status_code == 200  # signed in again: the new role applies
     assert admin.post(f"/admin/users/{sam_id}", data={"csrf_token": token, "action": "disable"}).status_code == 302
     assert sam.get("/entries/new").status_code == 302  # the session ended
     assert sign_in(app.test_client(), "sam", PASSWORD).status_code == 401

@@ -14,7 +14,6 @@ from docx import Document
 from flask import render_template_string
 
 from migration_kb import accounts
-from migration_kb.accounts import session_epoch
 from migration_kb.records import validate_entry
 from migration_kb.store import get_entry, save_entry
 
@@ -29,7 +28,7 @@ def people(app):
     with services.db.session() as s:
         for name, role in [("rita", "rapporteur"), ("raul", "rapporteur"), ("rhea", "reader"), ("ed", "expert")]:
             user = accounts.add_user(s, name, role, "a long password!")
-            out[name] = {"id": user.id, "epoch": session_epoch(user), "token": accounts.new_token(s, user)}
+            out[name] = {"id": user.id, "token": accounts.new_token(s, user)}
     return out
 
 
@@ -40,7 +39,7 @@ def bearer(people, name):
 def sign_in(client, people, name):
     now = int(time.time())
     with client.session_transaction() as sess:
-        sess.update(user_id=people[name]["id"], epoch=people[name]["epoch"], started=now, seen=now, csrf=CSRF)
+        sess.update(user_id=people[name]["id"], started=now, seen=now, csrf=CSRF)
 
 
 @pytest.fixture(scope="module")

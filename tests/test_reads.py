@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from migration_kb import accounts, workflow
+from migration_kb import accounts, sessions, workflow
 from migration_kb.reads import editing, entries, events, findings
 from migration_kb.records import validate_entry, validate_event
 from migration_kb.store import save_entry, save_event, set_state
@@ -152,21 +152,23 @@ def test_accounts_change_users_and_hand_out_plain_accounts(world):
         assert accounts.sign_in(s, "ria", "a long password").role == "rapporteur"
 
 
-def test_a_new_password_ends_sessions_opened_with_the_old_one(world):
+def test_a_new_password_ends_the_users_sessions_on_the_server(world):
     db, people = world
     with db.session() as s:
         before = accounts.sign_in(s, "eve", "a long password")
-        assert accounts.signed_in(s, people["eve"], before.epoch) == before
+        sid = sessions.store(s, None, {"user_id": before.id})
+        assert accounts.signed_in(s, people["eve"]) == before
         with pytest.raises(accounts.AccountError) as short:
             accounts.change_password(s, people["eve"], "short")
-        after = accounts.change_password(s, people["eve"], "another long password")
-    assert short.value.field == "new"
+        assert sessions.read(s, sid) == {"user_id": before.id}  # a refused change ends nothing
+        after = accounts.change_password(s, people["eve"], "three unrelated words: kettle, orbit, saffron")
+    assert short.value.field == "password"
     with db.session() as s:
-        assert accounts.signed_in(s, people["eve"], before.epoch) is None
-        assert accounts.signed_in(s, people["eve"], after.epoch) == after
+        assert sessions.read(s, sid) is None
+        assert accounts.signed_in(s, people["eve"]) == after
         assert accounts.sign_in(s, "eve", "a long password") is None
         accounts.set_disabled(s, people["eve"])
-        assert accounts.signed_in(s, people["eve"], after.epoch) is None
+        assert accounts.signed_in(s, people["eve"]) is None
 
 
 def test_a_users_tokens_are_listed_without_the_token(world):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -19,11 +19,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import N_, Conflict, DomainError
 from .models import ROLES, ApiToken, SignInAttempt, User, now
+from .sessions import end_sessions
 
-__all__ = ["MIN_PASSWORD", "ROLES", "Account", "AccountError", "TokenInfo"]  # and the functions below
+__all__ = ["MIN_PASSWORD", "ROLES", "Account", "AccountError", "TokenInfo", "end_sessions"]  # and the functions
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD = 10
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" (about 10^8 guesses and more)
+TOO_SHORT = N_("the password must be at least %(n)d characters long")
+TOO_EASY = N_("this password is too easy to guess (a common password, a repeated character, a sequence or a "
+              "keyboard pattern): choose a phrase of a few unrelated words")
 
 
 class AccountError(DomainError, ValueError):
@@ -41,16 +46,10 @@ class Account:
     role: str
     disabled: bool
     created_at: datetime
-    epoch: str = field(repr=False, compare=False)  # see session_epoch
-
-
-def session_epoch(user: User) -> str:
-    """What ties a session to the password it was opened with: a new password ends every other session."""
-    return user.password_hash[-16:]
 
 
 def _account(user: User) -> Account:
-    return Account(user.id, user.name, user.role, user.disabled, user.created_at, session_epoch(user))
+    return Account(user.id, user.name, user.role, user.disabled, user.created_at)
 
 
 def hash_password(password: str) -> str:
@@ -63,8 +62,7 @@ def add_user(s: Session, name: str, role: str, password: str) -> User:
                            name=name)
     if role not in ROLES:
         raise AccountError("%(role)r is not a role (%(roles)s)", field="role", role=role, roles=", ".join(ROLES))
-    if len(password) < MIN_PASSWORD:
-        raise AccountError("the password must be at least %(n)d characters long", field="password", n=MIN_PASSWORD)
+    check_password(password, name)
     if s.scalar(select(User).where(User.name == name)):
         raise AccountError("a user named %(name)r already exists", status=409, field="name", name=name)
     user = User(name=name, role=role, password_hash=hash_password(password))
@@ -78,6 +76,17 @@ def _user(s: Session, user_id: int) -> User:
     if user is None:
         raise AccountError(N_("There is no such user."), status=404)
     return user
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Refuse a password shorter than MIN_PASSWORD, or one zxcvbn (its lists of common passwords, words and
+    names, and its rules for repeats, sequences and keyboard walks) guesses in under about 10^8 tries."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(TOO_SHORT, field="password", n=MIN_PASSWORD)
+    from zxcvbn import zxcvbn  # imported when a password is set, not by every serving process
+
+    if zxcvbn(password[:100], user_inputs=[name, "migration", "kb"] if name else [])["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(TOO_EASY, field="password")
 
 
 def find_user(s: Session, name: str) -> User:
@@ -106,10 +115,11 @@ def sign_in(s: Session, name: str, password: str) -> Account | None:
     return _account(user) if user is not None else None
 
 
-def signed_in(s: Session, user_id: int, epoch: str | None) -> Account | None:
-    """The account a session belongs to, while it is enabled and its password is the one signed in with."""
+def signed_in(s: Session, user_id: int) -> Account | None:
+    """The account a session belongs to, while it is enabled. (A password, role or account change deletes the
+    user's sessions on the server, `end_sessions`; disabled is checked again in case a row outlived it.)"""
     user = s.get(User, user_id)
-    if user is None or user.disabled or epoch != session_epoch(user):
+    if user is None or user.disabled:
         return None
     return _account(user)
 
@@ -119,11 +129,12 @@ def list_users(s: Session) -> list[Account]:
 
 
 def set_role(s: Session, user_id: int, role: str) -> Account:
-    """Another role; the user's sessions and tokens carry it from their next request."""
+    """Another role; the user is signed out everywhere and signs in again under it (tokens carry it at once)."""
     if role not in ROLES:
         raise AccountError("%(role)r is not a role (%(roles)s)", field="role", role=role, roles=", ".join(ROLES))
     user = _user(s, user_id)
     user.role = role
+    end_sessions(s, user.id)
     return _account(user)
 
 
@@ -131,16 +142,17 @@ def set_disabled(s: Session, user_id: int, disabled: bool = True) -> Account:
     """Disable (or enable again) a user: a disabled one cannot sign in, and their sessions and tokens stop."""
     user = _user(s, user_id)
     user.disabled = disabled
+    if disabled:
+        end_sessions(s, user.id)
     return _account(user)
 
 
 def change_password(s: Session, user_id: int, new: str) -> Account:
-    """A new password: every session opened with the old one ends (a new epoch)."""
-    if len(new) < MIN_PASSWORD:
-        raise AccountError(N_("The new password must be at least %(n)d characters long."), field="new",
-                           n=MIN_PASSWORD)
+    """A new password (not a guessable one): every session of the user ends, the caller starts a new one."""
     user = _user(s, user_id)
+    check_password(new, user.name)
     user.password_hash = hash_password(new)
+    end_sessions(s, user.id)
     s.flush()
     return _account(user)
 

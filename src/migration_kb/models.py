@@ -136,6 +136,17 @@ class SignInAttempt(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SessionRow(Base):
+    """A browser session kept on the server: the cookie holds only a random id, whose sha256 is the key
+    (a copy of this table opens no session). Ending a session deletes its row."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+
 class Change(Base):
     """The change log (outbox): one row per write, in commit order; search indexes follow it."""
 

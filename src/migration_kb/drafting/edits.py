@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadFindings, DraftError
 from ..models import Draft, DraftItem, DraftSection, DraftShare, EntryRow, EventRow, FindingRow, User
-from ..records import ID_RE
+from ..records import ID_RE, clean_text, whole_number
 from ..taxonomy import Taxonomy
 from .access import Person, may_draft, owns
 from .history import record
@@ -22,7 +22,10 @@ MAX_TITLE, MAX_TEXT, MAX_IDS = 300, 50_000, 500
 
 
 def _title(title: str | None) -> str:
-    title = " ".join((title or "").split())
+    title, fault = clean_text(title or "")  # the rule of every text, entries' and drafts'
+    if fault:
+        raise DraftError(fault, field="title")
+    title = " ".join(title.split())
     if not title:
         raise DraftError("a draft needs a title", field="title")
     if len(title) > MAX_TITLE:
@@ -63,9 +66,10 @@ def parse_finding_id(finding_id: object) -> tuple[str, int] | None:
     if not isinstance(finding_id, str) or finding_id.count(":") != 1:
         return None
     entry_id, pos = finding_id.split(":")
-    if not ID_RE.match(entry_id) or len(entry_id) > 80 or not pos.isdigit() or not 0 < int(pos) < 10_000:
+    position = whole_number(pos, 9_999)  # ASCII digits: `entry:²` and `entry:١` are no finding's id
+    if not ID_RE.match(entry_id) or len(entry_id) > 80 or not position:
         return None
-    return entry_id, int(pos)
+    return entry_id, position
 
 
 @dataclass
@@ -170,7 +174,9 @@ def accept_change(s: Session, draft: Draft, user: User, item_id: int) -> None:
 
 def set_text(s: Session, draft: Draft, user: User, section: str, text: str, taxonomy: Taxonomy) -> None:
     """The rapporteur's own Markdown: for a section, or (section "") the introduction."""
-    text = (text or "").replace("\r\n", "\n").strip()
+    text, fault = clean_text((text or "").strip())  # the rule of every text, entries' and drafts'
+    if fault:
+        raise DraftError(fault, field="text")
     if len(text) > MAX_TEXT:
         raise DraftError(f"at most {MAX_TEXT} characters", field="text")
     if not section:

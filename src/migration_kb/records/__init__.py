@@ -11,11 +11,13 @@ from .format import (
     FINDING_KINDS,
     ID_RE,
     MAX_BODY,
+    MAX_ERRORS,
     MAX_FINDING,
     MAX_ID,
     MAX_NAME,
     MAX_ORGANIZATION,
     MAX_PUBLISHER,
+    MAX_ROW_ID,
     MAX_SOURCE_TITLE,
     MAX_SUMMARY,
     MAX_TITLE,
@@ -37,6 +39,7 @@ from .format import (
     Verified,
     panel_refs,
 )
+from .text import clean_text, whole_number
 from .validation import ValidationError, validate_entry, validate_event
 
 __all__ = [
@@ -47,11 +50,13 @@ __all__ = [
     "FINDING_KINDS",
     "ID_RE",
     "MAX_BODY",
+    "MAX_ERRORS",
     "MAX_FINDING",
     "MAX_ID",
     "MAX_NAME",
     "MAX_ORGANIZATION",
     "MAX_PUBLISHER",
+    "MAX_ROW_ID",
     "MAX_SOURCE_TITLE",
     "MAX_SUMMARY",
     "MAX_TITLE",
@@ -73,7 +78,9 @@ __all__ = [
     "Source",
     "ValidationError",
     "Verified",
+    "clean_text",
     "panel_refs",
     "validate_entry",
     "validate_event",
+    "whole_number",
 ]

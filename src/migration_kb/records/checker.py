@@ -9,7 +9,8 @@ from typing import Any
 
 from ..errors import FieldError
 from ..taxonomy import Taxonomy
-from .format import YEAR_MAX, YEAR_MIN
+from .format import MAX_ERRORS, YEAR_MAX, YEAR_MIN
+from .text import clean_text, whole_number
 
 
 class Checker:
@@ -20,8 +21,12 @@ class Checker:
         self.lines = lines or {}
         self.tax = taxonomy
         self.errors: list[FieldError] = []
+        self.unlisted = 0  # problems past MAX_ERRORS
 
     def error(self, path: str, message: str) -> None:
+        if len(self.errors) >= MAX_ERRORS:
+            self.unlisted += 1
+            return
         line = self.lines.get(path)
         if line is None:  # fall back to the line of the enclosing field
             line = self.lines.get(re.split(r"[.\[]", path, maxsplit=1)[0])
@@ -44,8 +49,9 @@ class Checker:
         if len(value) > limit:
             self.error(path, f"is {len(value):,} characters long; the limit is {limit:,}")
             return None
-        if "\x00" in value:
-            self.error(path, "contains a NUL character")
+        value, fault = clean_text(value)
+        if fault:
+            self.error(path, fault)
             return None
         if single_line:
             value = " ".join(value.split())
@@ -95,11 +101,11 @@ class Checker:
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().isdigit():
-                value = int(value)
-            else:
+            number = whole_number(value.strip(), 99_999) if isinstance(value, str) else None
+            if number is None:
                 self.error(path, f"must be a year such as 2004, not {value!r}")
                 return None
+            value = number
         if not YEAR_MIN <= value <= YEAR_MAX:
             self.error(path, f"{value} is not a plausible year ({YEAR_MIN}–{YEAR_MAX})")
             return None
@@ -109,10 +115,20 @@ class Checker:
         import difflib
 
         for key in data:
-            if key not in allowed:
+            if key in allowed:
+                continue
+            if len(self.errors) >= MAX_ERRORS:  # only counted from here: no close-match search for each
+                self.unlisted += 1
+            else:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 self.error(f"{prefix}{key}", f"is not a field of this format{hint}")
+
+    def found(self) -> list[FieldError]:
+        """The record's errors, those past MAX_ERRORS counted in a last line."""
+        if self.unlisted:
+            return [*self.errors, FieldError("", f"and {self.unlisted:,} more problems, not listed")]
+        return self.errors
 
 
 def kind_of(value: Any) -> str:

@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")  # \Z: "$" would let a final newline through
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.I)
@@ -19,6 +19,8 @@ MAX_ID, MAX_TITLE, MAX_SUMMARY, MAX_FINDING = 80, 300, 600, 1500
 MAX_BODY = 200_000  # characters; a case entry is a few pages, not a book
 MAX_NAME, MAX_ORGANIZATION, MAX_SOURCE_TITLE, MAX_PUBLISHER, MAX_URL = 200, 300, 500, 300, 2000
 YEAR_MIN, YEAR_MAX = 1800, 2100
+MAX_ERRORS = 50  # problems listed for one record; past it they are only counted (a body of 150,000 junk keys)
+MAX_ROW_ID = 2**31 - 1  # the largest value of an integer column (PostgreSQL's int4): a larger id names no row
 PANEL_RE = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
 
 ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs", "countries", "instrument",

@@ -43,6 +43,7 @@ from .format import (
     Source,
     Verified,
 )
+from .text import clean_text
 
 
 class ValidationError(Invalid, ValueError):
@@ -145,20 +146,20 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
     sources = _sources(c, data.get("sources"))
     findings = _findings(c, data.get("findings"))
 
-    body = data.get("body") or ""
+    body, fault = data.get("body") or "", None
     if isinstance(body, str):
-        body = body.replace("\r\n", "\n").replace("\r", "\n")
+        body, fault = clean_text(body)
     if not isinstance(body, str):
         c.error("body", f"must be Markdown text, not {kind_of(body)}")
         body = ""
     elif len(body) > MAX_BODY:
         c.error("body", f"is {len(body):,} characters long; the limit is {MAX_BODY:,}")
         body = ""
-    elif "\x00" in body:
-        c.error("body", "contains a NUL character")
+    elif fault:
+        c.error("body", fault)
 
-    if c.errors:
-        raise ValidationError(c.errors)
+    if c.found():
+        raise ValidationError(c.found())
     return Entry(id=entry_id, title=title, summary=summary, language=language, themes=themes, topics=topics,
                  blocs=blocs, countries=countries, instrument=instrument, target_groups=target_groups,
                  year_start=year_start, year_end=year_end, status=status, superseded_by=superseded_by,
@@ -312,7 +313,7 @@ def validate_event(data: Any, *, expected_id: str | None = None, lines: dict[str
     if not isinstance(body, str) or len(body) > MAX_BODY:
         c.error("body", "must be Markdown text of at most 200,000 characters")
         body = ""
-    if c.errors:
-        raise ValidationError(c.errors)
+    if c.found():
+        raise ValidationError(c.found())
     return Event(id=event_id, title=title, date=date, place=place, organizer=organizer, aliases=tuple(aliases),
                  panels=tuple(panels), body=body.strip("\n") + "\n" if body.strip() else "")

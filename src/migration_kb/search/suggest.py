@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance
 
 from ..taxonomy import fold
@@ -30,7 +31,7 @@ def suggest(searcher, q: str) -> str | None:
     out, changed = q, False
     for word in words:
         token = fold(word)
-        if token in known or reader.doc_frequency("spell", token):
+        if token in known or _published(reader, token):
             continue
         better = _closest(reader, known, token)
         if better:
@@ -41,12 +42,21 @@ def suggest(searcher, q: str) -> str | None:
 
 def _closest(reader, known: frozenset[str], token: str) -> str | None:
     for maxdist in (1, 2):
-        candidates = set(reader.terms_within("spell", token, maxdist, prefix=1))
+        candidates = {w for w in reader.terms_within("spell", token, maxdist, prefix=1) if _published(reader, w)}
         candidates |= {w for w in known if w[:1] == token[:1] and abs(len(w) - len(token)) <= maxdist
                        and distance(w, token, limit=maxdist) <= maxdist}
         if candidates:
             return max(sorted(candidates), key=lambda w: (w in known, reader.frequency("spell", w)))
     return None
+
+
+def _published(reader, word: str) -> bool:
+    """Whether a published entry holds the word now: Whoosh keeps the words of a deleted or replaced document
+    (archived, edited) in its term lists until segments merge; its postings skip deleted documents."""
+    try:
+        return reader.postings("spell", word).is_active()
+    except TermNotFound:
+        return False
 
 
 @cache

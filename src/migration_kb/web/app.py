@@ -17,10 +17,13 @@ from ..errors import N_, DomainError
 from ..search.indexer import SearchIndex
 from ..search.searcher import Searcher
 from ..taxonomy import load as load_taxonomy
-from . import security
+from . import public_url, security
+from .auth import private_answers
 from .i18n import asked_lang, select_locale, ui_lang
+from .ids import RowId
 from .json_body import BodyJSONProvider
 from .services import Services
+from .sessions import ServerSessions
 
 log = logging.getLogger("migration_kb")
 RETRY_AFTER = "5"  # seconds, on 503 answers while the database is unreachable
@@ -32,6 +35,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     starts a thread. A serving process calls `startup.start(app)` before answering."""
     settings = settings or Settings.load()
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId  # ASCII digits that fit a database integer, else 404
     app.config.update(
         SECRET_KEY=settings.secret_key(),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -43,6 +47,8 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         JSON_SORT_KEYS=False,
     )
+    public_url.configure(app)  # absolute links from MIGRATION_KB_PUBLIC_URL, never from the Host header
+    app.session_interface = ServerSessions()  # the cookie holds a random id; the data stay on the server
     app.json = BodyJSONProvider(app)  # request bodies: valid Unicode, bounded nesting, or 400
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)
+    app.after_request(private_answers)
     _register_errors(app)
     _template_globals(app)
     return app

@@ -29,8 +29,8 @@ def current_user() -> Account | None:
             user = account_for_token(s, header[7:].strip())
     elif session.get("user_id") and _session_alive():
         with kb().db.session() as s:
-            # A password change or a disabled account ends every session (see accounts.session_epoch).
-            user = signed_in(s, session["user_id"], session.get("epoch"))
+            # A password, role or account change deletes the user's sessions (accounts.end_sessions).
+            user = signed_in(s, session["user_id"])
         if user is None:
             end_session()
     g.user = user
@@ -50,22 +50,37 @@ def _session_alive() -> bool:
 
 
 def start_session(user: Account) -> None:
-    """Sign in: a fresh session (no fixation), its own CSRF token, tied to the password (epoch)."""
+    """Sign in: a session with a new id (no fixation) and its own CSRF token, kept on the server
+    (web/sessions.py)."""
     session.clear()
+    session.renew()
     session.permanent = True
     now = int(time.time())
-    session.update(user_id=user.id, epoch=user.epoch, started=now, seen=now)
+    session.update(user_id=user.id, started=now, seen=now)
     g.user = user
 
 
 def end_session() -> None:
+    """Sign out: the session's row is deleted, so a copy of the cookie opens nothing (what is stored next,
+    a flash message, goes under a new id)."""
     session.clear()
+    session.renew()
     g.user = None
 
 
 def no_store(response):
-    """For pages about one user's work (editor, account): never kept by a browser or a shared cache."""
+    """For pages about one user's work or not yet public (editor, account, drafts, unpublished entries):
+    never kept by a browser or a shared cache."""
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def private_answers(response):
+    """Every answer that depended on who asked (a signed-in session or an API token): drafts, their history and
+    exports, the workbench, unpublished entries and their API answers, and any page showing the account menu,
+    is kept by no browser or shared cache. What the anonymous get is public and may be cached."""
+    if g.get("user") is not None:
+        no_store(response)
     return response
 
 

@@ -80,6 +80,14 @@ def account_page():
 def change_password():
     user = current_user()
     current, new, again = (request.form.get(k, "") for k in ("current", "new", "again"))
+    # Wrong current passwords count as failed sign-ins of this user (and address): a stolen session cannot
+    # guess the password any faster here than at the sign-in form.
+    keys = rate_limit.keys(user.name, request.remote_addr)
+    wait = rate_limit.retry_after(kb().db, keys)
+    if wait:
+        message = _("Too many wrong passwords. Try again in %(minutes)d minutes.", minutes=-(-wait // 60))
+        page, _status = _account_page(password_errors={"current": message})
+        return page, 429, {"Retry-After": str(wait)}
     errors = {}
     with kb().db.session() as s:
         if accounts.sign_in(s, user.name, current) is None:
@@ -88,11 +96,18 @@ def change_password():
             errors["new"] = _("The new password must be at least %(n)d characters long.", n=accounts.MIN_PASSWORD)
         elif new != again:
             errors["again"] = _("The two new passwords differ.")
+        else:
+            try:
+                accounts.check_password(new, user.name)
+            except accounts.AccountError as exc:
+                errors["new"] = _(exc.template, **exc.values)
         if not errors:
-            user = accounts.change_password(s, user.id, new)
+            user = accounts.change_password(s, user.id, new)  # every session of the user ends
+    if "current" in errors:
+        rate_limit.record_failure(kb().db, keys)
     if errors:
         return _account_page(422, password_errors=errors)
-    start_session(user)  # this session goes on; every other session of this user ends (new epoch)
+    start_session(user)  # this browser goes on with a new session; every other session of this user ended
     flash(_("Your password was changed. Other sessions of yours were signed out."))
     return redirect(url_for("account.account_page"))
 
@@ -128,6 +143,8 @@ def users():
 @require("manage_users")
 def update_user(user_id: int):
     role, action = request.form.get("role"), request.form.get("action", "role")
+    if action not in ("role", "disable", "enable"):
+        abort(400, description=_("Choose one of the actions: change the role, disable or enable."))
     if user_id == current_user().id:
         abort(409, description=_("You cannot change your own role or disable yourself; ask another admin."))
     if action == "role" and role not in accounts.ROLES:
@@ -136,6 +153,6 @@ def update_user(user_id: int):
         if action in ("disable", "enable"):
             person = accounts.set_disabled(s, user_id, action == "disable")
         else:
-            person = accounts.set_role(s, user_id, role)
+            person = accounts.set_role(s, user_id, role)  # they sign in again, under the new role
     flash(_("%(name)s was updated.", name=person.name))
     return redirect(url_for("account.users"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Invalid
-from ..records import MAX_ID, Entry
+from ..records import MAX_ID, MAX_ROW_ID, Entry, whole_number
 from ..taxonomy import Taxonomy, fold
 
 ROWS = {"findings": ("kind", "text", "topics"), "sources": ("title", "publisher", "year", "url")}
@@ -20,8 +20,8 @@ TERM_LISTS = ("themes", "topics", "blocs", "target_groups")
 TEXTS = ("id", "title", "summary", "language", "countries", "instrument", "year_start", "year_end", "status",
          "superseded_by", "panel", "body", "contributor_name", "contributor_organization", "verified_date",
          "verified_by", "message")
-ROW_KEY = re.compile(r"^(findings|sources)-(\d{1,3})-(\w+)$")
-OP = re.compile(r"^(add|remove|up|down):(findings|sources)(?::(\d{1,3}))?$")
+ROW_KEY = re.compile(r"^(findings|sources)-(\d{1,3})-(\w+)$", re.ASCII)
+OP = re.compile(r"^(add|remove|up|down):(findings|sources)(?::(\d{1,3}))?$", re.ASCII)
 
 
 def empty_row(kind: str) -> dict[str, Any]:
@@ -90,7 +90,8 @@ class EntryForm:
                             for n in numbers]
         values["country_pick"] = form.get("country_pick", "")
         version = form.get("version", "0")
-        return cls(values, version=int(version) if version.isdigit() else -1)
+        number = whole_number(version, MAX_ROW_ID)  # ASCII digits only: "²".isdigit() too, but int() refuses it
+        return cls(values, version=-1 if number is None else number)
 
     # -- in-place edits -------------------------------------------------------------------------------
     def apply(self, op: str) -> bool:

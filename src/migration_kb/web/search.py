@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
+from ..spreadsheets import SafeCSVWriter
 from .criteria import Criteria
 from .i18n import asked_lang
 from .services import kb
@@ -81,7 +81,7 @@ def export_csv():
 
     def rows():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeCSVWriter(buffer)  # cells a spreadsheet would run as formulas are neutralised
         writer.writerow(EXPORT_COLUMNS)
         for hit in _all_hits(req):
             writer.writerow([hit.id, hit.title, hit.summary, hit.language, ";".join(hit.themes), ";".join(hit.blocs),

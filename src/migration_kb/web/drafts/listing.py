@@ -10,6 +10,7 @@ from ...drafting import access, edits
 from ...drafting.view import event_choices
 from ...errors import DraftError
 from ..auth import current_user
+from ..ids import form_id
 from ..security import safe_next
 from ..services import kb
 from .common import bp, open_draft, rapporteur_page
@@ -46,7 +47,7 @@ def add_from_form():
     only = request.args.get("only")
     ids = [only] if only else request.form.getlist("finding_id")
     back = safe_next(request.form.get("next"), url_for("drafts.workbench"))
-    draft_id = request.form.get("draft_id", type=int)
+    draft_id = form_id("draft_id")
     if draft_id is None:
         flash(gettext("Choose a draft to add the findings to."), "error")
         return redirect(back)

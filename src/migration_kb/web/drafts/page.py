@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 
@@ -11,6 +13,7 @@ from ...drafting.sections import section_choices
 from ...drafting.view import build_view, event_choices
 from ...errors import DraftError
 from ..auth import current_user
+from ..ids import form_id
 from ..services import kb
 from .common import bp, open_draft, rapporteur_page, template_words
 
@@ -30,7 +33,7 @@ def draft_page(draft_id: int):
 
 
 def _item_id() -> int:
-    value = request.form.get("item", type=int)
+    value = form_id("item")
     if value is None:
         raise DraftError("which finding? (the form lost it; reload the page)", field="item")
     return value
@@ -45,6 +48,9 @@ def _move(s, draft, user) -> None:
         edits.move_item(s, draft, user, _item_id(), where, tax)
 
 
+ANCHOR = re.compile(r"(#[A-Za-z0-9_.-]{1,100})?", re.ASCII)  # the forms' own anchors, or none
+
+
 # What each form of the page changes: (session, draft, user) -> None.
 ACTIONS = {
     "settings": lambda s, d, u: edits.update_settings(s, d, u, title=request.form.get("title", ""),
@@ -56,8 +62,8 @@ ACTIONS = {
     "remove": lambda s, d, u: edits.remove_item(s, d, u, _item_id()),
     "accept": lambda s, d, u: edits.accept_change(s, d, u, _item_id()),
     "share": lambda s, d, u: edits.share(s, d, u, request.form.get("colleague", "")),
-    "unshare": lambda s, d, u: edits.unshare(s, d, u, request.form.get("user", type=int) or 0),
-    "restore": lambda s, d, u: restore(s, d, u, request.form.get("version", type=int) or 0),
+    "unshare": lambda s, d, u: edits.unshare(s, d, u, form_id("user") or 0),
+    "restore": lambda s, d, u: restore(s, d, u, form_id("version") or 0),
     "delete": lambda s, d, u: edits.delete_draft(s, d, u),
 }
 DONE = {"settings": lazy_gettext("Settings saved."), "text": lazy_gettext("Text saved."),
@@ -72,7 +78,10 @@ DONE = {"settings": lazy_gettext("Settings saved."), "text": lazy_gettext("Text 
 def change(draft_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
-    back = url_for("drafts.draft_page", draft_id=draft_id) + request.form.get("anchor", "")
+    anchor = request.form.get("anchor", "")
+    if not ANCHOR.fullmatch(anchor):  # checked before anything is saved: it ends up in the redirect's address
+        abort(400, description="anchor: a place on the draft's page such as #item-3")
+    back = url_for("drafts.draft_page", draft_id=draft_id) + anchor
     try:
         with kb().db.session() as s:
             ACTIONS[action](s, open_draft(s, draft_id), current_user())
