@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.query import Every, Or, Query, Term
 
+from ..config import LANGUAGES
 from .facets import YEAR_SPANS, Facets
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
@@ -93,7 +94,8 @@ class Searcher:
             ranked = scores = None
             worded = live
         else:  # scoring every match once gives both the ranking and the set the facets count
-            docs, doc_scores = self._scorer.score(query)
+            docs, doc_scores = self._scorer.score(
+                query, [facets.docs_with("language", lang) for lang in LANGUAGES])
             order = np.lexsort((docs, -doc_scores))
             ranked, scores = docs[order], doc_scores[order]
             worded = np.zeros(facets.size, dtype=bool)
