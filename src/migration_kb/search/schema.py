@@ -33,7 +33,7 @@ from ..records import Entry
 from ..store import published_entries
 from ..taxonomy import fold
 
-SCHEMA_VERSION = 3  # bump when fields or analysis change: the index is then rebuilt on start
+SCHEMA_VERSION = 4  # bump when fields or analysis change: the index is then rebuilt on start
 
 TEXT_PARTS = ("title", "summary", "findings", "body")
 # Title above summary above findings above body.
