@@ -156,25 +156,25 @@ class Scorer:
             return np.empty(0, np.int32), np.empty(0, np.float32)
         return (ids[0], weights[0]) if len(ids) == 1 else (np.concatenate(ids), np.concatenate(weights))
 
-    def score(self, query: Query, languages: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(documents, scores) of every live document the query matches, in document order.
-
-        languages: the documents of each language, when only the entries that match most of a `Clauses`
-        query should count (see `_most`); else any clause is enough."""
+    def score(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of every live document the query matches (any of its parts), in document order."""
         scores = np.zeros(self.n, dtype=np.float64)
-        if languages is None or not isinstance(query, Clauses):
-            matched = self._add(query, scores) & self.live
-        else:
-            matched = self._most(query, languages, scores)
-        docs = np.nonzero(matched)[0]
+        docs = np.nonzero(self._add(query, scores) & self.live)[0]
         return docs, scores[docs]
 
-    def _most(self, query: Clauses, languages: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
-        """The entries that match the number of the query's clauses `required` asks for, counting in each
-        language only the clauses that can match there (a concept, or a word found in some entry of that
-        language: "haïtienne" is asked of French entries only), or that have every concept of the query (a
-        Spanish entry tagged `health` for "santé des migrants frontière"); when none does, those that match
-        the most. A phrase's words count `PHRASE_WORDS` of its concept's weight (the concept stands for it)."""
+    def score_most(self, query: Query, languages: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, bool]:
+        """As `score`, but of a `Clauses` query only the entries that match most of it (see `_most`); and
+        whether any did and every clause matched some entry (False: a part of it found nothing, or the query
+        was not plain words)."""
+        if not isinstance(query, Clauses):  # operators, phrases, prefixes: as the user wrote it
+            docs, scores = self.score(query)
+            return docs, scores, False
+        scores = np.zeros(self.n, dtype=np.float64)
+        matched, most = self._most(query, languages, scores)
+        docs = np.nonzero(matched)[0]
+        return docs, scores[docs], most
+
+    def _most(self, query: Clauses, languages: list[np.ndarray], scores: np.ndarray) -> tuple[np.ndarray, bool]:
         matched = np.zeros(self.n, dtype=np.uint8)  # clauses each document matches
         tagged = self.live.copy()  # has every concept of the query
         usable = np.zeros((len(languages), len(query.parts)), dtype=bool)
@@ -197,9 +197,10 @@ class Scorer:
             enough |= lang & (matched >= required(int(can.sum())))
         if any(c is not None for _, c in query.parts):
             enough |= tagged
-        if not (enough & (matched > 0)).any():
-            enough = matched == matched.max()
-        return enough & (matched > 0)
+        enough &= matched > 0
+        if enough.any():  # most of it, unless some clause matches no entry at all (a typo?)
+            return enough, bool(usable.any(axis=0).all())
+        return (matched == matched.max()) & (matched > 0), False
 
     def _add(self, query: Query, scores: np.ndarray) -> np.ndarray:
         """Adds the query's scores to `scores`; the documents it matches (a mask)."""
