@@ -30,14 +30,15 @@ def plain(text: str) -> str:
 
 def highlight(display: dict, terms: set[str]) -> str:
     """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
-    sources = [plain(t) for t in (display["summary"], *display.get("findings", []), display.get("body", ""))]
+    summary = plain(display["summary"])
     if terms:
         lang = display["language"]
-        for text in sources:
+        for i, raw in enumerate((display["summary"], *display.get("findings", []), display.get("body", ""))):
+            text = summary if i == 0 else plain(raw)  # each made plain only when reached (the body is long)
             spans = [(start, end) for start, end, stem in stem_spans(text, lang) if stem in terms]
             if spans:
                 return _fragment(text, spans)
-    return str(escape(_cut(sources[0], 0)))
+    return str(escape(_cut(summary, 0)))
 
 
 def _cut(text: str, start: int) -> str:
