@@ -12,11 +12,8 @@ import pytest
 
 from migration_kb import accounts
 from migration_kb.records import validate_entry
-from migration_kb.search.indexer import SearchIndex
-from migration_kb.search.request import SearchRequest
-from migration_kb.search.searcher import Searcher
 from migration_kb.spreadsheets import safe_cell
-from migration_kb.store import save_entry, set_state
+from migration_kb.store import save_entry
 from migration_kb.web import create_app
 from migration_kb.web.startup import stop
 from tests.experts import add_people, csrf, entry_fields, signed_in
@@ -91,36 +88,6 @@ def test_search_csv_neutralises_a_formula_in_a_title(app, private_things):
     found = [row for row in rows[1:] if row[0] == "formula-title"]
     assert found and found[0][1] == "'" + formula and found[0][2] == "'@SUM(1+1)"
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
-
-
-# -- 8: "did you mean" from what is published now ------------------------------------------------------------
-def _entry(entry_id: str, word: str):
-    return validate_entry({"id": entry_id, "title": f"Practice of {word}", "summary": f"About {word}.",
-                           "language": "en", "themes": ["management"], "countries": ["MX", "US"],
-                           "sources": [{"title": "Law", "publisher": "State"}], "body": f"{word} body.",
-                           "findings": [{"kind": "strength", "text": f"{word} finding"}]})
-
-
-def test_did_you_mean_suggests_only_published_words(db, settings):
-    with db.session() as s:
-        save_entry(s, _entry("kept", "quetzalcoatl"), state="published")
-        save_entry(s, _entry("archived-one", "zanzibarite"), state="published")
-        save_entry(s, _entry("edited-one", "obsidianite"), state="published")
-    index = SearchIndex(settings.index_dir)
-    index.ensure(db)
-    searcher = Searcher(index)
-    try:
-        assert searcher.search(SearchRequest(q="zanzibarita")).suggestion == "zanzibarite"  # the probe works
-        with db.session() as s:
-            set_state(s, "archived-one", "archived")
-            save_entry(s, _entry("edited-one", "granite"))  # the word edited away
-        index.catch_up(db)
-        searcher.invalidate()
-        assert searcher.search(SearchRequest(q="quetzalcoatk")).suggestion == "quetzalcoatl"
-        assert searcher.search(SearchRequest(q="zanzibarita")).suggestion is None
-        assert searcher.search(SearchRequest(q="obsidianita")).suggestion is None
-    finally:
-        searcher.close()
 
 
 # -- 9: the Host header is not trusted -----------------------------------------------------------------------

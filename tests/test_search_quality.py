@@ -16,6 +16,7 @@ in every language (by at least PEER_MARGIN).
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,8 @@ class Row:
     judged: Judged
     ours: list[str]
     peer: list[str]
+    matches: int = 0  # entries migration-kb matched (the total a user reads)
+    found: int = 0  # judged entries among them
 
     @property
     def ndcg_ours(self) -> float:
@@ -141,6 +144,11 @@ class Evaluation:
             ratio = f"{a / b:6.2f}" if b else "   inf"
             lines.append(f"{lang or 'overall':8}{len(self.select(lang)):>8}  {a:>11.3f} {b:>6.3f} {ratio}   "
                          f"{self.mean('rr_ours', lang):>7.3f} {self.mean('rr_peer', lang):>6.3f}")
+        matches = statistics.median(r.matches for r in self.rows)
+        judged = statistics.median(len(r.judged.relevant) for r in self.rows)
+        recall = sum(r.found / len(r.judged.relevant) for r in self.rows) / len(self.rows)
+        lines += ["", f"Match set: median {matches:g} matches per query beside {judged:g} judged relevant entries; "
+                      f"recall of the judged entries {recall:.3f}"]
         lines += ["", f"Per query (nDCG@10 mkb / FTS5; * marks mkb below {TARGET_LANGUAGE:.2f}):"]
         for r in self.rows:
             flag = "*" if r.ndcg_ours < TARGET_LANGUAGE else " "
@@ -171,10 +179,13 @@ def evaluation(tmp_path_factory) -> Evaluation:
         searcher = Searcher(index)
         judged = load_judgements()
         with fts5_peer.FTS5Peer.from_database(db) as peer:
-            rows = [Row(judged=j,
-                        ours=[h.id for h in searcher.search(SearchRequest(q=j.q, per_page=K)).hits],
-                        peer=[entry_id for entry_id, _ in peer.search(j.q, limit=K)])
-                    for j in judged]
+            rows = []
+            for j in judged:
+                result = searcher.search(SearchRequest(q=j.q, per_page=K))
+                rows.append(Row(judged=j, ours=[h.id for h in result.hits],
+                                peer=[entry_id for entry_id, _ in peer.search(j.q, limit=K)],
+                                matches=result.total,
+                                found=len(set(searcher.ids(SearchRequest(q=j.q))) & set(j.relevant))))
         searcher.close()
     finally:
         db.dispose()

@@ -123,7 +123,7 @@ def test_works_without_javascript(browser, server, shot):
     assert "year_from=2000" in page.url and "q=trafficking" in page.url
     topic = facet(page, "Topic")
     expect(topic).not_to_have_attribute("open", "")
-    topic.locator("summary").click()
+    topic.locator("summary").first.click()  # its own summary (a long facet also has "Show n more")
     expect(topic).to_have_attribute("open", "")
     shot(page, "no-js")
     context.close()

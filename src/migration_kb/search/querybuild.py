@@ -11,7 +11,7 @@ import threading
 from functools import cache
 
 from whoosh import qparser
-from whoosh.query import Every, NullQuery, Query
+from whoosh.query import Every, NullQuery, Or, Query
 
 from ..config import LANGUAGES
 from ..taxonomy import fold
@@ -23,7 +23,7 @@ CONCEPT_BOOST = 15  # a vocabulary term found in the query also matches entries 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-SYNTAX = re.compile(r'["()*]|\b(AND|OR|NOT)\b|\w:\S')
+SYNTAX = re.compile(r'["*]|\b(AND|OR|NOT)\b|\w:\S')  # brackets alone group nothing: "alert(1)" is words
 
 
 @cache
@@ -40,10 +40,28 @@ def clean(q: str) -> str:
     return " ".join(CONTROL.sub(" ", q or "")[:MAX_QUERY].split())
 
 
+class Clauses(Or):
+    """Plain words: an OR of one clause per word or vocabulary phrase (its words' stems, its concepts).
+
+    Kept apart (Whoosh's parser flattens nested ORs) so that the scorer can ask that most clauses match.
+    `parts`: each clause's (query of each of its words, its vocabulary concepts or None). A phrase's concept
+    stands for the phrase and matches across languages; its words are another way to find it, all together."""
+
+    def __init__(self, parts: list[tuple[list[Query], Query | None]]):
+        super().__init__([Or([q for q in (c, *w) if q is not None]) for w, c in parts])
+        self.parts = parts
+
+
+def required(clauses: int) -> int:
+    """How many of a query's clauses an entry must match: all of two, two of three, three of four or five..."""
+    return clauses if clauses <= 2 else -(-2 * clauses // 3)
+
+
 def word_stems(word: str) -> list[str]:
-    """The word's stems in the four languages; none when it is a stop word in any of them."""
+    """The word's stems in the four languages; none when it is a stop word in any of them, or a stray
+    number of one or two digits (the "1" of "alert(1)")."""
     folded = fold(word)
-    if any(folded in stopwords(lang) for lang in LANGUAGES):
+    if any(folded in stopwords(lang) for lang in LANGUAGES) or (folded.isdigit() and len(folded) <= 2):
         return []
     return list(dict.fromkeys(stems(word, lang) for lang in LANGUAGES if stems(word, lang)))
 
@@ -67,23 +85,26 @@ def _phrase(text: str) -> str:
 
 def _words(words: list[str]) -> list[str]:
     """Plain words -> query parts; taxonomy phrases also match entries tagged with their term."""
+    return [_alternatives([c, *w]) for w, c in _clauses(words)]
+
+
+def _clauses(words: list[str]) -> list[tuple[list[str], str]]:
+    """Plain words -> for each word or vocabulary phrase: (its words' query parts, the phrase's concepts or '')."""
     parts, i = [], 0
     for m in [*matcher().find(words), None]:
         stop = m.start if m else len(words)
-        parts.extend(_alternatives(word_stems(w)) for w in words[i:stop])
+        parts.extend(([_alternatives(word_stems(w))], "") for w in words[i:stop])
         if m is None:
             break
         phrase = words[m.start:m.end]
-        options = [_concepts(m.concepts)]
         if len(phrase) > 1:  # each of its words, with any term it names alone (the concept stands for the phrase)
-            for w in phrase:
-                inner = matcher().find([w])
-                options.append(_alternatives([*word_stems(w), *(_concepts(x.concepts) for x in inner)]))
+            inner = [_alternatives([*word_stems(w), *(_concepts(x.concepts) for x in matcher().find([w]))])
+                     for w in phrase]
         else:
-            options.extend(word_stems(phrase[0]))
-        parts.append(_alternatives(options))
+            inner = [_alternatives(word_stems(phrase[0]))]
+        parts.append((inner, _concepts(m.concepts)))
         i = m.end
-    return [p for p in parts if p]
+    return [([w for w in ws if w], c) for ws, c in parts if c or any(ws)]
 
 
 def _concepts(concepts) -> str:
@@ -103,7 +124,28 @@ def _drop_dangling(parts: list[str]) -> list[str]:
     return out
 
 
-def _rewrite(q: str, structured: bool) -> str:
+def _parse(text: str) -> Query | None:
+    try:
+        with _parse_lock:
+            parsed = _parser().parse(text)
+    except Exception:
+        return None
+    return None if parsed is None or parsed is NullQuery else parsed
+
+
+def _plain(q: str) -> Query:
+    """Plain words: one clause per word or vocabulary phrase."""
+    words = [w for token in TOKENS.findall(q) for w in WORD.findall(token) if w not in OPERATORS]
+    clauses = [([q for q in map(_parse, ws) if q is not None], _parse(c) if c else None)
+               for ws, c in _clauses(words)]
+    clauses = [(ws, c) for ws, c in clauses if ws or c]
+    if not clauses:
+        return NullQuery
+    return Clauses(clauses)
+
+
+def _rewrite(q: str) -> str:
+    """A well-formed query with syntax -> the text for Whoosh's parser, its words as stems and concepts."""
     parts: list[str] = []
     run: list[str] = []
 
@@ -112,21 +154,21 @@ def _rewrite(q: str, structured: bool) -> str:
         run.clear()
 
     for token in TOKENS.findall(q):
-        if structured and (token in OPERATORS or token in "()"):
+        if token in OPERATORS or token in "()":
             flush()
             parts.append(token)
-        elif structured and token.startswith('"'):
+        elif token.startswith('"'):
             flush()
             parts.append(_phrase(token.strip('"')))
-        elif structured and FIELD_TOKEN.match(token):
+        elif FIELD_TOKEN.match(token):
             flush()
             parts.append(token)
-        elif structured and token.endswith("*") and len(WORD.findall(token[:-1])) == 1:
+        elif token.endswith("*") and len(WORD.findall(token[:-1])) == 1:
             flush()
             stem = fold(token[:-1]).strip("'’")
             parts.append(f"{stem}*" if len(stem) >= 2 else "")
         else:
-            run.extend(w for w in WORD.findall(token) if not (w in OPERATORS and not structured))
+            run.extend(WORD.findall(token))
     flush()
     return " ".join(_drop_dangling([p for p in parts if p]))
 
@@ -136,19 +178,14 @@ def build_query(q: str) -> Query:
     q = clean(q)
     if not q:
         return Every()
-    structured = bool(SYNTAX.search(q)) and _well_formed(q)
-    for attempt in ((True, False) if structured else (False,)):
-        text = _rewrite(q, attempt)
+    if SYNTAX.search(q) and _well_formed(q):
+        text = _rewrite(q)
         if not text:
             return NullQuery
-        try:
-            with _parse_lock:
-                parsed = _parser().parse(text)
-        except Exception:
-            continue
-        if parsed is not None and parsed is not NullQuery:
+        parsed = _parse(text)
+        if parsed is not None:
             return parsed
-    return NullQuery
+    return _plain(q)
 
 
 def _well_formed(q: str) -> bool:

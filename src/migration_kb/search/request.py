@@ -47,8 +47,11 @@ class SearchRequest:
         sort = one("sort") or "relevance"
         if sort not in SORTS:
             raise SearchError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
-        return cls(q=q, filters=filters, year_from=_int(one("year_from"), "year_from", 1800, 2100),
-                   year_to=_int(one("year_to"), "year_to", 1800, 2100),
+        year_from = _int(one("year_from"), "year_from", 1800, 2100)
+        year_to = _int(one("year_to"), "year_to", 1800, 2100)
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise SearchError(f"year_from {year_from} is after year_to {year_to}: the first year comes first")
+        return cls(q=q, filters=filters, year_from=year_from, year_to=year_to,
                    page=_int(one("page"), "page", 1, MAX_PAGE) or 1,
                    per_page=_int(one("per_page"), "per_page", 1, MAX_PER_PAGE) or 20, sort=sort)
 

@@ -33,7 +33,7 @@ from ..records import Entry
 from ..store import published_entries
 from ..taxonomy import fold
 
-SCHEMA_VERSION = 3  # bump when fields or analysis change: the index is then rebuilt on start
+SCHEMA_VERSION = 4  # bump when fields or analysis change: the index is then rebuilt on start
 
 TEXT_PARTS = ("title", "summary", "findings", "body")
 # Title above summary above findings above body.
@@ -156,6 +156,15 @@ def build_schema() -> Schema:
     return Schema(**fields)
 
 
+LEAD = 3  # the first tag of a list counts this many times: authors list what a practice is mainly about first
+
+
+def _leading(tags) -> str:
+    """Tags for a facet field, the first one repeated (a higher term frequency for a concept query)."""
+    tags = list(tags)
+    return ",".join(tags[:1] * LEAD + tags[1:])
+
+
 def document(entry: Entry, version: int, updated: float) -> dict:
     """The index document of a published entry."""
     lang = entry.language
@@ -170,12 +179,12 @@ def document(entry: Entry, version: int, updated: float) -> dict:
         "spell": " ".join((entry.title, entry.summary, findings_text)),
         "title_sort": fold(entry.title)[:200],
         "start_sort": f"{entry.year_start or 0:04d}",
-        "theme": ",".join(entry.themes),
-        "topic": ",".join(sorted({*entry.topics, *(t for f in entry.findings for t in f.topics)})),
+        "theme": _leading(entry.themes),
+        "topic": _leading([*entry.topics, *sorted({t for f in entry.findings for t in f.topics} - set(entry.topics))]),
         "bloc": ",".join(entry.blocs),
         "country": ",".join(entry.countries),
         "instrument": entry.instrument or "",
-        "target_group": ",".join(entry.target_groups),
+        "target_group": _leading(entry.target_groups),
         "language": lang,
         "status": entry.status or "",
         "panel": entry.panel or "",

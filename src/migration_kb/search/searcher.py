@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.query import Every, Or, Query, Term
 
+from ..config import LANGUAGES
 from .facets import YEAR_SPANS, Facets
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
@@ -32,6 +33,7 @@ class _Match:
     matched: np.ndarray  # ... and the years
     selected: dict[str, np.ndarray]  # each facet's selected values
     allowed: np.ndarray  # all of it
+    good: bool  # some entries match most of the query's words
 
 
 class Searcher:
@@ -89,11 +91,13 @@ class Searcher:
         """One pass over the index: every matching document with its score, then the filters."""
         searcher, facets, live = self._current()
         query = build_query(request.q)
+        most = True  # the entries found match most of the query (else "did you mean" may help)
         if isinstance(query, Every):
             ranked = scores = None
             worded = live
         else:  # scoring every match once gives both the ranking and the set the facets count
-            docs, doc_scores = self._scorer.score(query)
+            docs, doc_scores, most = self._scorer.score_most(
+                query, [facets.docs_with("language", lang) for lang in LANGUAGES])
             order = np.lexsort((docs, -doc_scores))
             ranked, scores = docs[order], doc_scores[order]
             worded = np.zeros(facets.size, dtype=bool)
@@ -110,7 +114,8 @@ class Searcher:
         allowed = matched
         for mask in selected.values():
             allowed = allowed & mask
-        return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed)
+        return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed,
+                      most and bool(worded.any()))
 
     def _retrying(self, work):
         """Run `work` under the lock; once more on a fresh searcher if a commit (this process's follower, or
@@ -156,7 +161,7 @@ class Searcher:
         with_scores = m.ranked is not None and request.sort == "relevance"
         scores = dict(zip(m.ranked[:end].tolist(), m.scores[:end].tolist(), strict=True)) if with_scores else {}
         hits = [hit(m.searcher.stored_fields(d), scores.get(d), terms) for d in page]
-        suggestion = suggest(m.searcher, request.q)
+        suggestion = None if m.good else suggest(m.searcher, request.q)
         return SearchResult(request=request, total=int(m.allowed.sum()), hits=hits, facets=counts,
                             suggestion=suggestion, years=self._year_counts(m),
                             elapsed_ms=(time.perf_counter() - t0) * 1000)

@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import escape
 
 from .schema import stem_spans
 
 SNIPPET = 220
+# Markdown syntax a snippet shows as plain text: images and links keep their text, headings, quotes, list
+# markers, emphasis, code marks, table bars and rules go.
+MARKDOWN = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url), ![alt](src)
+    (re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.M), ""),  # heading, quote, list item
+    (re.compile(r"^\s*(?:[-*_]\s*){3,}$|^\s*\|?(?:\s*:?-+:?\s*\|)+.*$", re.M), ""),  # rules, table rules
+    (re.compile(r"(\*\*|__|\*|`+|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # **strong**, *em*, `code`
+    (re.compile(r"\s*\|\s*"), " "),  # table cells
+    (re.compile(r"\s+"), " "),
+]
+
+
+def plain(text: str) -> str:
+    """Markdown as the words a reader sees: "## Lecciones para otros Estados" -> "Lecciones para otros Estados"."""
+    for pattern, replacement in MARKDOWN:
+        text = pattern.sub(replacement, text)
+    return text.strip()
 
 
 def highlight(display: dict, terms: set[str]) -> str:
     """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
-    sources = [display["summary"], *display.get("findings", []), display.get("body", "")]
+    summary = plain(display["summary"])
     if terms:
         lang = display["language"]
-        for text in sources:
+        for i, raw in enumerate((display["summary"], *display.get("findings", []), display.get("body", ""))):
+            text = summary if i == 0 else plain(raw)  # each made plain only when reached (the body is long)
             spans = [(start, end) for start, end, stem in stem_spans(text, lang) if stem in terms]
             if spans:
                 return _fragment(text, spans)
-    return str(escape(_cut(display["summary"], 0)))
+    return str(escape(_cut(summary, 0)))
 
 
 def _cut(text: str, start: int) -> str:

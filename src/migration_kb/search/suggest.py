@@ -8,20 +8,27 @@ from functools import cache
 from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance
 
+from ..config import LANGUAGES
 from ..taxonomy import fold
 from ..taxonomy import load as load_taxonomy
-from .querybuild import OPERATORS, clean
-from .schema import WORD
+from .querybuild import OPERATORS, clean, word_stems
+from .schema import TEXT_PARTS, WORD
+
+MARKUP = re.compile(r"[<>{}\[\]=/\\|&;@#$%^~]")  # code or markup: not a misspelt phrase
 
 
 def suggest(searcher, q: str) -> str | None:
     """'did you mean': the query with each unknown word replaced by the closest known word.
 
-    Known words are those of the indexed text (the spell field) and of the vocabularies (labels and synonyms
-    in the four languages). Words are cut as the index cuts them (schema.WORD: "d'asile" is one word).
-    Prefix searches (word*), operators and words with digits are left alone.
+    Known words are those of the indexed text (the spell field), of the vocabularies (labels and synonyms
+    in the four languages) and the names of the world's countries and territories (Babel's, in the four
+    languages). Words are cut as the index cuts them (schema.WORD: "d'asile" is one word). Prefix searches
+    (word*), operators and words with digits are left alone. No suggestion for markup or code, and none when
+    some unknown word has no close known word: half a correction ("xylophone quant") is no better query.
     """
     q = clean(q)
+    if MARKUP.search(q):
+        return None
     words = [m.group() for m in WORD.finditer(q)
              if _spelled(m.group()) and q[m.end():m.end() + 1] != "*" and m.group() not in OPERATORS]
     if not words or len(words) > 12:
@@ -31,13 +38,21 @@ def suggest(searcher, q: str) -> str | None:
     out, changed = q, False
     for word in words:
         token = fold(word)
-        if token in known or _published(reader, token):
+        if token in known or _published(reader, token) or token in country_words():
             continue
         better = _closest(reader, known, token)
-        if better:
-            out = re.sub(rf"\b{re.escape(word)}\b", better, out, count=1)
-            changed = True
+        if not better:
+            if _indexed(reader, word):  # found as written, by its stem
+                continue
+            return None
+        out = re.sub(rf"\b{re.escape(word)}\b", better, out, count=1)
+        changed = True
     return out if changed else None
+
+
+def _indexed(reader, word: str) -> bool:
+    """Whether an entry's text holds one of the word's stems ("l'intégration" as "l'integr")."""
+    return any(_published(reader, stem, part) for stem in word_stems(word) for part in TEXT_PARTS)
 
 
 def _closest(reader, known: frozenset[str], token: str) -> str | None:
@@ -50,11 +65,11 @@ def _closest(reader, known: frozenset[str], token: str) -> str | None:
     return None
 
 
-def _published(reader, word: str) -> bool:
+def _published(reader, word: str, field: str = "spell") -> bool:
     """Whether a published entry holds the word now: Whoosh keeps the words of a deleted or replaced document
     (archived, edited) in its term lists until segments merge; its postings skip deleted documents."""
     try:
-        return reader.postings("spell", word).is_active()
+        return reader.postings(field, word).is_active()
     except TermNotFound:
         return False
 
@@ -72,6 +87,16 @@ def vocabulary_words() -> frozenset[str]:
         for name in country.names.values():
             words.update(fold(w) for w in WORD.findall(name) if _spelled(w))
     return frozenset(words)
+
+
+@cache
+def country_words() -> frozenset[str]:
+    """Every word of every country's and territory's name in the four languages, folded (asked only for
+    a word neither the index nor the vocabularies know: Babel's locale data is loaded then, ~1.6 MB each)."""
+    from babel import Locale
+
+    return frozenset(fold(w) for lang in LANGUAGES for name in Locale(lang).territories.values()
+                     for w in WORD.findall(name) if _spelled(w))
 
 
 def _spelled(word: str) -> bool:
