@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from ..models import EntryRow, EventRow
@@ -13,7 +13,7 @@ from ..render import markdown_to_html
 from ..search.request import SearchRequest
 from ..store import row_to_event
 from .criteria import Criteria
-from .i18n import asked_lang
+from .i18n import asked_lang, ui_lang
 from .services import kb
 
 bp = Blueprint("browse", __name__)
@@ -55,12 +55,21 @@ class Coverage:
         return [(level, ns[0], ns[-1]) for level, ns in out.items()]
 
 
+NO_BLOC = ""  # the column of the practices tagged with no region bloc (bilateral or national)
+TAGS = {"theme": "themes", "bloc": "blocs", "country": "countries", "topic": "topics"}
+
+
 def coverage(rows: list[str], columns: list[str], row_facet: str, column_facet: str, **filters) -> Coverage:
-    """The coverage map of rows x columns under the given filters (one search per row)."""
-    counts = {}
-    for value in rows:
-        req = SearchRequest(filters={row_facet: [value], **{k: [v] for k, v in filters.items()}}, per_page=1)
-        counts[value] = kb().searcher.search(req).facets.get(column_facet, {})
+    """The coverage map of rows x columns under the given filters, counted over every matching practice (one
+    search); the column NO_BLOC counts the practices with no bloc."""
+    req = SearchRequest(filters={k: [v] for k, v in filters.items()})
+    counts: dict[str, dict[str, int]] = {r: {} for r in rows}
+    for hit in kb().searcher.all_hits(req):
+        in_columns = getattr(hit, TAGS[column_facet]) or [NO_BLOC]
+        for r in getattr(hit, TAGS[row_facet]):
+            if r in counts:
+                for c in in_columns:
+                    counts[r][c] = counts[r].get(c, 0) + 1
     return Coverage(rows, columns, counts)
 
 
@@ -107,8 +116,12 @@ def country_page(code: str):
         abort(404)
     result, criteria = search(country=code)
     # Bilateral partners: the other states named in its practices, each with the practices they share.
-    partners = {c: (n, [h for h in result.hits if c in h.countries])
-                for c, n in result.facets.get("country", {}).items() if c != code}
+    partners: dict[str, list] = {}
+    for hit in kb().searcher.all_hits(criteria.request):
+        for c in hit.countries:
+            if c != code:
+                partners.setdefault(c, []).append(hit)
+    partners = dict(sorted(partners.items(), key=lambda p: (-len(p[1]), tax.label("country", p[0], ui_lang()))))
     blocs = [(b, m) for b in tax.blocs.values() for m in b.members if m.country == code]
     return render_template("country.html", country=tax.countries[code], result=result, criteria=criteria,
                            partners=partners, blocs=blocs)
@@ -124,21 +137,34 @@ def event_page(event_id: str):
             abort(404)
         event = row_to_event(row)
         refs = [f"{name}/{p.id}" for name in (event.id, *event.aliases) for p in event.panels]
-        presented = s.execute(select(EntryRow.panel, EntryRow.id, EntryRow.title, EntryRow.language)
-                              .where(EntryRow.panel.in_(refs), EntryRow.state == "published")
-                              .order_by(EntryRow.title)).all()
+        # Practices tagged with a panel are on its subject, of any year: shown dated, oldest first.
+        on_subject = s.execute(select(EntryRow.panel, EntryRow.id, EntryRow.title, EntryRow.language,
+                                      EntryRow.year_start, EntryRow.year_end)
+                               .where(EntryRow.panel.in_(refs), EntryRow.state == "published")
+                               .order_by(EntryRow.year_start, EntryRow.title)).all()
     by_panel: dict[str, list] = {}
-    for panel, entry_id, title, language in presented:
-        by_panel.setdefault(panel.split("/", 1)[1], []).append((entry_id, title, language))
+    for panel, *practice in on_subject:
+        by_panel.setdefault(panel.split("/", 1)[1], []).append(tuple(practice))
     return render_template("event.html", event=event, body=markdown_to_html(event.body), by_panel=by_panel,
                            describe=markdown_to_html)
 
 
 @bp.get("/coverage")
 def coverage_page():
+    """Theme x bloc, with a column for the practices with no bloc; or (?by=country) theme x country."""
     tax = kb().taxonomy
-    matrix = coverage(list(tax.themes), list(tax.blocs), "theme", "bloc")
-    return render_template("coverage.html", matrix=matrix, total=search()[0].total)
+    everything = kb().searcher.all_hits(SearchRequest())
+    by_country = request.args.get("by") == "country"
+    if by_country:
+        countries = sorted({c for h in everything for c in h.countries},
+                           key=lambda c: tax.label("country", c, ui_lang()))
+        matrix = coverage(list(tax.themes), countries, "theme", "country")
+    else:
+        matrix = coverage(list(tax.themes), [*tax.blocs, NO_BLOC], "theme", "bloc")
+    no_bloc = [h for h in everything if not h.blocs]
+    by_theme = {t: [h for h in no_bloc if t in h.themes] for t in tax.themes}
+    return render_template("coverage.html", matrix=matrix, total=len(everything), no_bloc=no_bloc,
+                           no_bloc_by_theme=by_theme, by_country=by_country)
 
 
 @bp.get("/robots.txt")
