@@ -50,22 +50,23 @@ def test_country_partners_are_states_sharing_a_practice(page, server, shot):
 # -- item 8: the coverage map counts the practices with no bloc ------------------------------------------------
 
 def test_coverage_map_shows_practices_with_no_bloc(page, server, shot):
-    entries = shipped_entries()
-    no_bloc = [e for e in entries if not e.get("blocs")]
+    page.goto(server.url + "/?q=")
+    published = int(re.findall(r"\d+", page.locator(".total").inner_text())[-1])
     page.goto(server.url + "/coverage")
     shot(page, "coverage")
     table = page.locator("table.coverage").first
     expect(table.locator("thead th").last).to_contain_text("No bloc")
     column = [int(re.match(r"\d+", t).group()) for t in table.locator("tbody tr td:last-child").all_inner_texts()]
-    by_theme = {}
-    for e in no_bloc:
-        for t in e["themes"]:
-            by_theme[t] = by_theme.get(t, 0) + 1
-    assert sum(column) == sum(by_theme.values()) > 0
+    listed = page.locator("#no-bloc li a")
+    ids = {href.split("/entries/")[1].split("?")[0] for href in
+           listed.evaluate_all("links => links.map(a => a.getAttribute('href'))")}
+    # the shipped kb's practices with no bloc (the Haiti-Dominican Republic protocol...) are all counted
+    assert {e["id"] for e in shipped_entries() if not e.get("blocs")} <= ids
+    assert sum(column) == listed.count() > 0  # one per theme of each, as the other cells count
     # it says exactly what it counts: the practices, those without a bloc, and that a practice counts in each cell
     intro = page.locator("main").inner_text()
-    assert f"{len(entries)} published practices" in intro
-    assert f"{len(no_bloc)} of them belong to no region bloc" in intro
+    assert f"{published} published practices" in intro
+    assert f"{len(ids)} of them belong to no region bloc" in intro
     assert "counts once in each" in intro
     # and the country view: theme x country, where the bilateral practices are
     page.get_by_role("link", name="by country").click()
@@ -177,8 +178,7 @@ def test_last_updated_is_not_the_import_date(page, server, shot):
     page.goto(server.url + "/entries/accord-nord-americain-cooperation-travail")
     foot = page.locator(".entry-foot")
     shot(page, "entry-foot")
-    expect(foot).not_to_contain_text("Last updated")
-    expect(foot).to_contain_text("Added to the knowledge base")
+    expect(foot).to_contain_text("Last updated: unchanged since it was added to the knowledge base on")
     expect(foot).to_contain_text("Facts checked against the sources on November 27, 2026")
 
 
@@ -193,8 +193,9 @@ def test_back_to_results_from_an_entry(page, server, shot):
     assert "q=seasonal+workers" in page.url and "country=CA" in page.url, (page.url, search_url)
     expect(page.locator(".chip")).to_have_count(1)
     # only a search on this site: anything else is dropped
-    page.goto(server.url + "/entries/mercosur-residence-agreement?back=https://evil.example/")
-    expect(page.get_by_role("link", name="Back to the results")).to_have_attribute("href", re.compile(r"^/(\?|$)"))
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/admin/users"):
+        page.goto(server.url + "/entries/mercosur-residence-agreement?back=" + elsewhere)
+        expect(page.get_by_role("link", name="Back to the results")).to_have_count(0)
 
 
 def test_tags_look_like_links_and_findings_are_explained(page, server, shot):
@@ -240,11 +241,15 @@ UI_TEXT = """() => {
 
 
 def english_ui_strings() -> list[str]:
-    pot = ROOT / "src" / "migration_kb" / "web" / "translations" / "messages.pot"
-    with pot.open("rb") as f:
+    """The English words of the UI (the catalogue's strings and the vocabularies' English labels) that Spanish
+    writes otherwise ("Panel" is Spanish too)."""
+    po = ROOT / "src" / "migration_kb" / "web" / "translations" / "es" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
         catalogue = read_po(f)
     words = []
     for message in catalogue:
+        if message.string == message.id:
+            continue
         for msgid in message.id if isinstance(message.id, tuple) else (message.id,):
             for piece in re.split(r"%\(\w+\)[sd]|[:“”()]", msgid or ""):
                 piece = piece.strip(" .,;–—·")
@@ -265,7 +270,7 @@ def english_ui_strings() -> list[str]:
 def test_no_english_on_spanish_pages(browser, server, shot):
     english = english_ui_strings()
     assert "Treaty of Asunción" in english and "Practices" in english
-    english += ["United States", "2011-04-12", "português", "Workshop", "Panel"]
+    english += ["United States", "2011-04-12", "português", "Workshop", "Registration", "Opening Remarks"]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     found = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template
+import re
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from ..entryfiles import entry_to_text
 from ..models import EntryRow, EventRow
@@ -68,6 +70,15 @@ def successor_of(entry: Entry) -> dict | None:
         return {"id": row.id, "title": row.title} if row is not None and row.state == "published" else None
 
 
+# The way back to the results: a search of this site ("/?q=...") carried in ?back=, never another site or path.
+BACK_RE = re.compile(r"/(\?[^\s\\]*)?")
+
+
+def back_link() -> str | None:
+    back = request.args.get("back", "")
+    return back if len(back) <= 2000 and BACK_RE.fullmatch(back) else None
+
+
 @bp.get("/entries/<entry_id>")
 def entry_page(entry_id: str):
     entry, row = visible_entry(entry_id)
@@ -75,7 +86,8 @@ def entry_page(entry_id: str):
                 for kind in FINDING_KINDS}
     related = kb().searcher.related(entry.id) if row.state == "published" else []
     return render_template("entry.html", entry=entry, row=row, body=markdown_to_html(entry.body),
-                           findings=findings, panel=panel_of(entry), related=related, successor=successor_of(entry))
+                           findings=findings, panel=panel_of(entry), related=related, successor=successor_of(entry),
+                           back=back_link())
 
 
 @bp.get("/entries/<entry_id>.md")
