@@ -88,7 +88,7 @@ def test_an_event_is_found_by_its_old_id_and_lists_what_was_presented(world):
     with db.session() as s:
         event = events.event_named(s, "old-ws")
         assert event.id == "ws-2011" and events.event_named(s, "nothing") is None
-        assert events.presented(s, event) == {"p1": [entries.EntryLink("pub", "Practice pub", "en")]}
+        assert events.presented(s, event) == {"p1": [events.PanelPractice("pub", "Practice pub", "en", None, None)]}
         place = events.panel_place(s, "old-ws/p1")
         gone = events.panel_place(s, "ws-2011/p9")
         assert events.panel_place(s, "nothing/p1") is None

@@ -13,7 +13,8 @@ def test_search_page_finds_and_highlights(client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<mark>trata</mark>" in html
-    assert 'href="/entries/us-trafficking-victims-protection-act-t-visa"' in html  # English entry, Spanish query
+    # English entry, Spanish query (its link carries the way back to this search)
+    assert 'href="/entries/us-trafficking-victims-protection-act-t-visa?back=' in html
     assert '<meta name="robots" content="noindex, follow">' in html
 
 

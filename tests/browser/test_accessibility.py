@@ -20,6 +20,7 @@ PAGES = {
     "bloc": "/blocs/MERCOSUR",
     "workshop": "/events/oas-2011-bilateral-cooperation",
     "coverage": "/coverage",
+    "coverage-by-country": "/coverage?by=country",
     "country": "/countries/MX",
     "theme": "/themes/protection",
 }

@@ -38,11 +38,20 @@ class Coverage:
         return [(level, ns[0], ns[-1]) for level, ns in out.items()]
 
 
+NO_BLOC = ""  # the column of the practices tagged with no region bloc (bilateral or national)
+TAGS = {"theme": "themes", "bloc": "blocs", "country": "countries", "topic": "topics"}
+
+
 def coverage(searcher: Searcher, rows: list[str], columns: list[str], row_facet: str, column_facet: str,
              **filters: str) -> Coverage:
-    """The coverage map of rows x columns under the given filters (one search per row)."""
-    counts = {}
-    for value in rows:
-        req = SearchRequest(filters={row_facet: [value], **{k: [v] for k, v in filters.items()}}, per_page=1)
-        counts[value] = searcher.search(req).facets.get(column_facet, {})
+    """The coverage map of rows x columns under the given filters, counted over every matching practice (one
+    search); the column NO_BLOC counts the practices with no bloc."""
+    req = SearchRequest(filters={k: [v] for k, v in filters.items()})
+    counts: dict[str, dict[str, int]] = {r: {} for r in rows}
+    for hit in searcher.all_hits(req):
+        in_columns = getattr(hit, TAGS[column_facet]) or [NO_BLOC]
+        for r in getattr(hit, TAGS[row_facet]):
+            if r in counts:
+                for c in in_columns:
+                    counts[r][c] = counts[r].get(c, 0) + 1
     return Coverage(rows, columns, counts)

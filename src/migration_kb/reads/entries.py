@@ -82,3 +82,9 @@ def published_count(s: Session) -> int:
 def is_empty(s: Session) -> bool:
     """No entry and no event: a new instance."""
     return s.scalar(select(EntryRow.id).limit(1)) is None and s.scalar(select(EventRow.id).limit(1)) is None
+
+
+def lifecycles_of(s: Session, ids: list[str]) -> dict[str, tuple[str | None, int | None, str | None]]:
+    """{entry id: (status, year_end, superseded_by)} of these entries, in one query: whether each still applies."""
+    return {i: (status, year_end, successor) for i, status, year_end, successor in s.execute(
+        select(EntryRow.id, EntryRow.status, EntryRow.year_end, EntryRow.superseded_by).where(EntryRow.id.in_(ids)))}

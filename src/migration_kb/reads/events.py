@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from ..models import EntryRow, EventRow
 from ..records import Event
 from ..store import row_to_event
-from .entries import EntryLink
 
 
 def _row(s: Session, event_id: str) -> EventRow | None:
@@ -54,12 +53,26 @@ def panel_place(s: Session, panel_ref: str) -> PanelPlace | None:
                       panel.title if panel else panel_id)
 
 
-def presented(s: Session, event: Event) -> dict[str, list[EntryLink]]:
-    """Panel id -> the published entries presented in it (named by the event's id or an alias), by title."""
+@dataclass(frozen=True)
+class PanelPractice:
+    """A published practice on a panel's subject, dated."""
+
+    id: str
+    title: str
+    language: str
+    year_start: int | None
+    year_end: int | None
+
+
+def presented(s: Session, event: Event) -> dict[str, list[PanelPractice]]:
+    """Panel id -> the published practices tagged with it (named by the event's id or an alias): practices on
+    the panel's subject, of any year, oldest first."""
     refs = [f"{name}/{p.id}" for name in (event.id, *event.aliases) for p in event.panels]
-    by_panel: dict[str, list[EntryLink]] = {}
-    for panel, entry_id, title, language in s.execute(
-            select(EntryRow.panel, EntryRow.id, EntryRow.title, EntryRow.language)
-            .where(EntryRow.panel.in_(refs), EntryRow.state == "published").order_by(EntryRow.title)):
-        by_panel.setdefault(panel.split("/", 1)[1], []).append(EntryLink(entry_id, title, language))
+    by_panel: dict[str, list[PanelPractice]] = {}
+    for panel, *practice in s.execute(
+            select(EntryRow.panel, EntryRow.id, EntryRow.title, EntryRow.language, EntryRow.year_start,
+                   EntryRow.year_end)
+            .where(EntryRow.panel.in_(refs), EntryRow.state == "published")
+            .order_by(EntryRow.year_start, EntryRow.title)):
+        by_panel.setdefault(panel.split("/", 1)[1], []).append(PanelPractice(*practice))
     return by_panel

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from ..reads.coverage import coverage
+from ..reads.coverage import NO_BLOC, coverage
 from ..reads.entries import published_dates
 from ..reads.events import event_ids, event_named, presented
 from ..render import markdown_to_html
 from ..search.request import SearchRequest
 from .criteria import Criteria
-from .i18n import asked_lang
+from .i18n import asked_lang, ui_lang
 from .services import kb
 
 bp = Blueprint("browse", __name__)
@@ -66,8 +66,12 @@ def country_page(code: str):
         abort(404)
     result, criteria = search(country=code)
     # Bilateral partners: the other states named in its practices, each with the practices they share.
-    partners = {c: (n, [h for h in result.hits if c in h.countries])
-                for c, n in result.facets.get("country", {}).items() if c != code}
+    partners: dict[str, list] = {}
+    for hit in kb().searcher.all_hits(criteria.request):
+        for c in hit.countries:
+            if c != code:
+                partners.setdefault(c, []).append(hit)
+    partners = dict(sorted(partners.items(), key=lambda p: (-len(p[1]), tax.label("country", p[0], ui_lang()))))
     blocs = [(b, m) for b in tax.blocs.values() for m in b.members if m.country == code]
     return render_template("country.html", country=tax.countries[code], result=result, criteria=criteria,
                            partners=partners, blocs=blocs)
@@ -86,9 +90,20 @@ def event_page(event_id: str):
 
 @bp.get("/coverage")
 def coverage_page():
+    """Theme x bloc, with a column for the practices with no bloc; or (?by=country) theme x country."""
     tax = kb().taxonomy
-    matrix = coverage(kb().searcher, list(tax.themes), list(tax.blocs), "theme", "bloc")
-    return render_template("coverage.html", matrix=matrix, total=search()[0].total)
+    everything = kb().searcher.all_hits(SearchRequest())
+    by_country = request.args.get("by") == "country"
+    if by_country:
+        countries = sorted({c for h in everything for c in h.countries},
+                           key=lambda c: tax.label("country", c, ui_lang()))
+        matrix = coverage(kb().searcher, list(tax.themes), countries, "theme", "country")
+    else:
+        matrix = coverage(kb().searcher, list(tax.themes), [*tax.blocs, NO_BLOC], "theme", "bloc")
+    no_bloc = [h for h in everything if not h.blocs]
+    by_theme = {t: [h for h in no_bloc if t in h.themes] for t in tax.themes}
+    return render_template("coverage.html", matrix=matrix, total=len(everything), no_bloc=no_bloc,
+                           no_bloc_by_theme=by_theme, by_country=by_country)
 
 
 @bp.get("/robots.txt")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template
+import re
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from ..entryfiles import entry_to_text
 from ..reads import entries as reads
@@ -35,6 +37,15 @@ def entry_json(entry: Entry, info: EntryInfo) -> dict:
     return data
 
 
+# The way back to the results: a search of this site ("/?q=...") carried in ?back=, never another site or path.
+BACK_RE = re.compile(r"/(\?[^\s\\]*)?")
+
+
+def back_link() -> str | None:
+    back = request.args.get("back", "")
+    return back if len(back) <= 2000 and BACK_RE.fullmatch(back) else None
+
+
 @bp.get("/entries/<entry_id>")
 def entry_page(entry_id: str):
     entry, info = visible_entry(entry_id)
@@ -46,7 +57,8 @@ def entry_page(entry_id: str):
         # The published entry that replaced this one, when there is one to link to.
         successor = reads.published_link(s, entry.superseded_by) if entry.superseded_by else None
     return render_template("entry.html", entry=entry, row=info, body=markdown_to_html(entry.body),
-                           findings=findings, panel=panel, related=related, successor=successor)
+                           findings=findings, panel=panel, related=related, successor=successor,
+                           back=back_link())
 
 
 @bp.get("/entries/<entry_id>.md")

@@ -6,10 +6,14 @@ Everything here answers in the UI language of the request.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 
+import yaml
 from flask_babel import gettext as _
 
+from ..config import resource_dir
 from .i18n import ui_lang
+from .lifecycle import lifecycles
 from .services import kb
 
 
@@ -85,6 +89,27 @@ def long_date(value: date | datetime | str, lang: str | None = None) -> str:
     return LONG_DATE[lang].format(day=value.day, month=MONTHS[lang][value.month - 1], year=value.year)
 
 
+@cache
+def _translations(name: str) -> dict:
+    """data/translations/<name>.yaml: the words of the vocabularies and events in en/es/pt/fr."""
+    return yaml.safe_load((resource_dir("data") / "translations" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def founding_instrument(bloc) -> str:
+    """A bloc's founding treaty in the UI language (the taxonomy's English name when there is no translation)."""
+    names = _translations("founding_instruments").get(bloc.id, {})
+    return names.get(ui_lang()) or bloc.founding_instrument or ""
+
+
+def event_text(event_id: str, field: str, printed: str | None, panel: str | None = None) -> str:
+    """An event's title, place or organizer, or (field "panels") a panel's title, in the UI language; the
+    event file's own (printed, English) words when there is no translation."""
+    texts = _translations("events").get(event_id, {}).get(field, {})
+    texts = texts.get(panel, {}) if panel else texts
+    return texts.get(ui_lang()) or printed or ""
+
+
 TEMPLATE_HELPERS = {"label": label, "term_note": term_note, "facet_name": facet_name, "member_status": member_status,
                     "practice_status": practice_status, "entry_state": entry_state,
-                    "finding_kind_heading": finding_kind_heading, "sort_name": sort_name, "long_date": long_date}
+                    "finding_kind_heading": finding_kind_heading, "sort_name": sort_name, "long_date": long_date,
+                    "founding_instrument": founding_instrument, "event_text": event_text, "lifecycles": lifecycles}
