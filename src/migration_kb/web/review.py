@@ -7,8 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import pending
 from ..errors import Conflict, Invalid
-from ..models import EntryRow, Review, User
+from ..models import EntryRow, PendingVersion, Review, User
 from ..store import StaleVersion
 from ..workflow import act, authors, available
 from .auth import current_user, no_store, require
@@ -21,14 +22,15 @@ bp.after_request(no_store)
 def step_names() -> dict[str, str]:
     return {"submit": _("Submit for review"), "approve": _("Approve and publish"),
             "request_changes": _("Request changes"), "archive": _("Archive"), "reopen": _("Reopen as a draft"),
-            "comment": _("Add a comment")}
+            "request_archive": _("Ask for archiving"), "comment": _("Add a comment")}
 
 
 def done_messages() -> dict[str, str]:
     return {"submit": _("Submitted for review."), "approve": _("Approved: the entry is published."),
             "request_changes": _("Changes requested: the authors will read your comment here."),
             "archive": _("Archived: the entry is hidden from the public."),
-            "reopen": _("Reopened as a draft."), "comment": _("Your comment was added.")}
+            "reopen": _("Reopened as a draft."), "comment": _("Your comment was added."),
+            "request_archive": _("Archiving asked for: another expert (or an admin) decides.")}
 
 
 @bp.get("/entries/<entry_id>/review")
@@ -41,13 +43,20 @@ def review_page(entry_id: str, error: str | None = None, status: int = 200):
             abort(404)
         steps = available(s, row, user)
         author_ids = authors(s, row)
-        author_names = list(s.scalars(select(User.name).where(User.id.in_(author_ids)).order_by(User.name)))
+        # Authorship shown is the entry's creator (and its contributor, in the template); who edited each
+        # version is in its history. `author_ids` (the two-person rule) also counts whoever wrote the text.
+        creator = s.scalar(select(User.name).where(User.id == row.author_id)) if row.author_id else None
         reviews = s.execute(select(Review, User.name).outerjoin(User, User.id == Review.reviewer_id)
-                            .where(Review.entry_id == entry_id).order_by(Review.created_at.desc())).all()
+                            .where(Review.entry_id == entry_id).order_by(Review.id.desc())).all()
+        waiting = pending.pending_of(s, entry_id) if row.state == "published" else None
+        waiting_by = s.scalar(select(User.name).where(User.id == waiting.author_id)) if waiting else None
+        latest = pending.latest_version(s, row)
         s.expunge(row)
+        if waiting:
+            s.expunge(waiting)
     return render_template("editor/review.html", row=row, steps=steps, step_names=step_names(),
-                           reviews=reviews, author_names=author_names, error=error,
-                           is_author=user.id in author_ids), status
+                           reviews=reviews, creator=creator, error=error, latest=latest,
+                           pending=waiting, pending_by=waiting_by, is_author=user.id in author_ids), status
 
 
 @bp.post("/entries/<entry_id>/review")
@@ -78,8 +87,11 @@ def desk():
     """An expert's start page: entries awaiting review by others, and their own entries in progress."""
     user = current_user()
     with kb().db.session() as s:
+        # Entries in review, and published entries with a change awaiting review (oldest first).
         waiting = list(s.scalars(select(EntryRow).where(EntryRow.state == "review")
                                  .order_by(EntryRow.updated_at)))
+        waiting += list(s.scalars(select(EntryRow).join(PendingVersion, PendingVersion.entry_id == EntryRow.id)
+                                  .where(EntryRow.state == "published").order_by(PendingVersion.created_at)))
         mine = list(s.scalars(select(EntryRow).where(EntryRow.author_id == user.id,
                                                      EntryRow.state != "published")
                               .order_by(EntryRow.updated_at.desc())))
