@@ -261,6 +261,13 @@ def revision_entry(s: Session, entry_id: str, version: int) -> Entry:
     return validate_entry(rev.record)
 
 
+def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
+    """Save an earlier version's text again as the entry's newest version (directly: the web and the API
+    restore through pending.edit, so published text waits for review)."""
+    return save_entry(s, revision_entry(s, entry_id, version), author_id=author_id,
+                      message=f"restored version {version}")
+
+
 def save_event(s: Session, event: Event) -> str:
     """Insert or update a workshop and its panels; returns added/changed/unchanged."""
     new_hash = event.content_hash()

@@ -163,9 +163,13 @@ def publish(entry_id: str):
     version = request.args.get("version") or (data.get("version") if isinstance(data, dict) else None)
     if isinstance(version, str) and re.fullmatch(r"[0-9]{1,18}", version, re.ASCII):
         version = int(version)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise BadRequest("version: say which version you approve (the whole number you read)", field="version")
     with kb().db.session() as s:
+        row = s.get(EntryRow, entry_id)
+        problem = workflow.refusal(s, row, current_user(), "approve") if row is not None else None
+        if problem:  # who may approve is said before what is missing
+            raise problem
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise BadRequest("version: say which version you approve (the whole number you read)", field="version")
         result = workflow.act(s, entry_id, "approve", current_user(), expected_version=version)
     kb().written()
     return jsonify({"id": entry_id, "version": result.version, "state": "published"})
