@@ -113,7 +113,7 @@ def test_editing_keeps_the_authors_tag_order_and_text(page, server, shot):
     expect(page.get_by_text("Nothing changed: the entry is as it was.")).to_be_visible()
     page.goto(f"{server.url}/entries/{entry_id}/edit")
     words = before["summary"].split(" ")
-    edited = " ".join(["Un", "acuerdo"] + words[2:])
+    edited = " ".join(["Un", "acuerdo", *words[2:]])
     page.locator("#f-summary").fill(edited)
     page.get_by_role("button", name="Save").click()
     page.goto(f"{server.url}/entries/{entry_id}/history")
