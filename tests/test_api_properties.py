@@ -17,6 +17,7 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit.servers import AppServer
 
 from migration_kb import workflow
 from migration_kb.config import Settings
@@ -24,7 +25,6 @@ from migration_kb.db import open_database
 from migration_kb.models import EntryRow, User
 from migration_kb.records import validate_entry
 from migration_kb.store import delete_entry, save_entry
-from testkit.servers import AppServer
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("MKB_API_PROPERTY_EXAMPLES", "150"))
