@@ -109,3 +109,19 @@ def test_an_import_publishes_directly_and_records_the_path_inside_the_kb(app, tm
         assert s.get(EntryRow, "imported-direct").state == "published"
         message = s.scalar(select(Revision.message).where(Revision.entry_id == "imported-direct"))
     assert message == "imported entries/imported-direct.md"
+
+
+def test_archiving_drops_a_pending_change_and_later_versions_go_past_it(app, client, tokens):
+    entry = "br-es-convenio-seguridade-social-1991"
+    before = client.get(f"/api/v1/entries/{entry}").get_json()
+    sent = {**before, "title": before["title"] + " (pending)"}
+    saved = client.put(f"/api/v1/entries/{entry}", json=sent, headers=auth(tokens["ana"]))
+    pending_version = saved.get_json()["version"]
+    assert client.delete(f"/api/v1/entries/{entry}", headers=auth(tokens["ada"])).status_code == 204
+    db = app.extensions["migration_kb"].db
+    with db.session() as s:
+        assert s.get(PendingVersion, entry) is None and s.get(EntryRow, entry).version == before["version"]
+        edited = revision_entry(s, entry, before["version"])
+        edited = type(edited)(**{**edited.__dict__, "title": edited.title + " (archived edit)"})
+        result = pending.edit(s, edited, author_id=None, message="edited while archived")
+    assert result.outcome == "changed" and result.version == pending_version + 1

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .errors import N_, Invalid
 from .models import EntryRow, PendingVersion, Revision, now
 from .records import Entry, validate_entry
-from .store import SaveResult, StaleVersion, publish_text, row_to_entry, save_entry
+from .store import SaveResult, StaleVersion, next_version, publish_text, row_to_entry, save_entry
 
 
 def pending_of(s: Session, entry_id: str) -> PendingVersion | None:
@@ -50,7 +50,7 @@ def edit(s: Session, entry: Entry, *, author_id: int | None, message: str,
         return SaveResult(entry.id, "unchanged", latest)
     if not entry.sources:
         raise Invalid.one("sources", N_("an entry needs at least one source before it is published"))
-    version = latest + 1
+    version = next_version(s, entry.id)
     s.add(Revision(entry_id=entry.id, version=version, state="review", record=record, author_id=author_id,
                    message=message))
     if pending is None:

@@ -192,13 +192,17 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
     _fill(row, entry)
     _replace_findings(s, row, entry)
     row.state = target_state
-    # A change awaiting review already holds the next version number (an operator's import goes past it).
-    pending = s.get(PendingVersion, row.id)
-    row.version = max(row.version, pending.version if pending else 0) + 1
+    row.version = next_version(s, row.id)
     row.updated_at = now()
     s.flush()
     _log(s, row, author_id, message or "changed", entry.to_dict())
     return SaveResult(entry.id, "changed", row.version)
+
+
+def next_version(s: Session, entry_id: str) -> int:
+    """The number of an entry's next version: after every revision, including a change awaiting review (or
+    one dropped by archiving), so an operator's import or a later edit never reuses a number."""
+    return (s.scalar(select(func.max(Revision.version)).where(Revision.entry_id == entry_id)) or 0) + 1
 
 
 def publish_text(s: Session, row: EntryRow, entry: Entry, version: int) -> None:

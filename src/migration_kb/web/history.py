@@ -82,8 +82,10 @@ def _steps(entry_id: str) -> list[tuple[Review, str | None]]:
 @require("write_entries")
 def history_page(entry_id: str):
     row, revisions = _revisions(entry_id)
+    with kb().db.session() as s:
+        latest = pending.latest_version(s, row)
     return render_template("editor/history.html", row=row, revisions=revisions, steps=_steps(entry_id),
-                           message=shown_message)
+                           message=shown_message, latest=latest)
 
 
 @bp.get("/entries/<entry_id>/diff")
