@@ -55,7 +55,7 @@ def test_a_session_cookie_alone_writes_nothing_through_the_api(app, browsers):
     same_site = {"Origin": "http://localhost"}
     assert write(sam, "POST", "/api/v1/entries", {**ENTRY, "id": "session-new"}, **same_site,
                  **{"X-CSRF-Token": csrf(sam, "/")}).status_code == 201
-    assert write(tia, "POST", "/api/v1/entries/session-draft/publish",
+    assert write(tia, "POST", "/api/v1/entries/session-draft/publish?version=1",
                  **{"X-CSRF-Token": csrf(tia, "/"), "Referer": "http://localhost/entries/session-draft"}
                  ).status_code == 200
     assert write(sam, "DELETE", "/api/v1/entries/session-new", **{"X-CSRF-Token": csrf(sam, "/")}).status_code == 204

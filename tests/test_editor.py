@@ -147,7 +147,9 @@ def test_review_before_publication_by_a_second_expert(app, ana, ben):
     while time.monotonic() < deadline and "reviewed-entry" not in text(app.test_client().get("/?q=kelvinator")):
         time.sleep(0.05)
     assert "/entries/reviewed-entry" in text(app.test_client().get("/?q=kelvinator"))
-    # archived: gone from the public again
+    # archived (an expert asks, another decides): gone from the public again
+    assert step(ben, entry_id, "archive").status_code == 403
+    assert step(ana, entry_id, "request_archive", comment="Replaced by a newer programme.").status_code == 302
     assert step(ben, entry_id, "archive").status_code == 302
     assert app.test_client().get(f"/entries/{entry_id}").status_code == 404
 

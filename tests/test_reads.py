@@ -36,7 +36,7 @@ def world(db):
         save_entry(s, entry("pub", panel="old-ws/p1"), state="published", author_id=people["eve"])
         save_entry(s, entry("draft-eve", superseded_by="pub"), author_id=people["eve"])
         save_entry(s, entry("in-review"), author_id=people["ed"])
-        set_state(s, "in-review", "review", author_id=people["ed"])
+        set_state(s, "in-review", "review")  # a step, not a version: it names no author
     return db, people
 
 
@@ -115,8 +115,10 @@ def test_history_and_review_read_as_plain_lines(world):
         by_author = editing.review_state(s, "in-review", account(db, people["ed"]))
         by_other = editing.review_state(s, "in-review", account(db, people["ada"]))
         assert editing.review_state(s, "nothing", account(db, people["ed"])) is None
-    assert [(r.version, r.state, r.author) for r in history] == [(3, "draft", "eve"), (2, "review", "ed"),
-                                                                 (1, "draft", "ed")]
+    # submitting and requesting changes are steps, not versions: one version, two steps
+    assert [(r.version, r.state, r.author) for r in history] == [(1, "draft", "ed")]
+    with db.session() as s:
+        assert [(step.decision, name) for step, name in editing.steps(s, "in-review")][0] == ("changes", "eve")
     assert by_author.author_names == ("ed",) and by_author.is_author and not by_other.is_author
     assert [(r.decision, r.reviewer, r.comment) for r in by_author.reviews] == [("changes", "eve",
                                                                                 "Cite the treaty.")]

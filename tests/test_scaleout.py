@@ -35,7 +35,7 @@ def save(server: AppServer, tokens: dict, entry_id: str, word: str) -> None:
     """An expert creates the entry and a second expert publishes it: both acknowledged."""
     status, body, _ = server.request("POST", "/api/v1/entries", new_entry(entry_id, word), tokens["ana"])
     assert status == 201, body
-    status, body, _ = server.request("POST", f"/api/v1/entries/{entry_id}/publish", token=tokens["ben"])
+    status, body, _ = server.request("POST", f"/api/v1/entries/{entry_id}/publish?version=1", token=tokens["ben"])
     assert status == 200, body
 
 

@@ -140,11 +140,21 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
                 # re-importing an export must not publish drafts or bring back archived entries.
                 report.entries["unchanged"] += 1
                 continue
-            result = save_entry(s, record, state=state, author_id=author_id, message=f"imported {parsed.shown}",
-                                known=current)
+            result = save_entry(s, record, state=state, author_id=author_id,
+                                message=f"imported {kb_path(parsed.path, paths)}", known=current)
             report.entries[result.outcome] += 1
     report.imported = True
     return report
+
+
+def kb_path(path: Path, given) -> str:
+    """The file's path inside the knowledge base folder it was imported from (`entries/x.md`), or its name
+    when it was given on its own: the history never names the server's file system."""
+    for root in given:
+        root = Path(root)
+        if root.is_dir() and Path(path).is_relative_to(root):
+            return Path(path).relative_to(root).as_posix()
+    return Path(path).name
 
 
 def export_all(db: Database, folder: Path) -> tuple[int, int]:

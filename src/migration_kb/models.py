@@ -114,15 +114,31 @@ class Revision(Base):
     __table_args__ = (UniqueConstraint("entry_id", "version", name="uq_revisions_entry_version"),)
 
 
+class PendingVersion(Base):
+    """A change to a published entry, waiting for a second expert: the entry row keeps the published text
+    (what the public, the search and the API's public reads show) until it is approved. Its revision is in
+    `revisions` like any other version."""
+
+    __tablename__ = "pending_versions"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    record: Mapped[dict] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    minor: Mapped[bool] = mapped_column(Boolean, default=False)  # "a small fix", still reviewed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 class Review(Base):
-    """What a reviewer said of an entry version: approve, request changes, or a comment."""
+    """One workflow step on an entry version, with who took it: submit, approve, request changes, archive,
+    ask for archiving, reopen, or a comment. Steps are events in the entry's history, not versions of its
+    text."""
 
     __tablename__ = "reviews"
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[str] = mapped_column(String(80), index=True)
     version: Mapped[int] = mapped_column(Integer)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decision: Mapped[str] = mapped_column(String(20))  # "approve" | "changes" | "comment"
+    decision: Mapped[str] = mapped_column(String(20))  # a step: "submit", "approve", "changes", "comment"...
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import N_, Conflict, Invalid, NotFound
-from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, Revision, Tag, now
+from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, PendingVersion, Revision, Tag, now
 from .records import Contributor, Entry, Event, Finding, Panel, Source, Verified, validate_entry
 
 TAG_FIELDS = ("themes", "topics", "blocs", "countries", "target_groups")
@@ -192,11 +192,28 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
     _fill(row, entry)
     _replace_findings(s, row, entry)
     row.state = target_state
-    row.version += 1
+    row.version = next_version(s, row.id)
     row.updated_at = now()
     s.flush()
     _log(s, row, author_id, message or "changed", entry.to_dict())
     return SaveResult(entry.id, "changed", row.version)
+
+
+def next_version(s: Session, entry_id: str) -> int:
+    """The number of an entry's next version: after every revision, including a change awaiting review (or
+    one dropped by archiving), so an operator's import or a later edit never reuses a number."""
+    return (s.scalar(select(func.max(Revision.version)).where(Revision.entry_id == entry_id)) or 0) + 1
+
+
+def publish_text(s: Session, row: EntryRow, entry: Entry, version: int) -> None:
+    """Make an approved version the public text: the entry row takes it (and its version number, whose
+    revision was written when it was saved), and the change log tells the search indexes."""
+    _fill(row, entry)
+    _replace_findings(s, row, entry)
+    row.version = version
+    row.updated_at = now()
+    s.flush()
+    s.add(Change(entry_id=row.id, version=row.version, op="upsert"))
 
 
 def _require_publishable(entry: Entry, state: str) -> None:
@@ -204,11 +221,27 @@ def _require_publishable(entry: Entry, state: str) -> None:
         raise Invalid.one("sources", N_("an entry needs at least one source before it is published"))
 
 
-def set_state(s: Session, entry_id: str, state: str, *, author_id: int | None = None,
-              message: str | None = None, expected_version: int | None = None) -> SaveResult:
-    entry, _ = get_entry(s, entry_id)
-    return save_entry(s, entry, state=state, author_id=author_id, message=message or f"state: {state}",
-                      expected_version=expected_version)
+def set_state(s: Session, entry_id: str, state: str, *, expected_version: int | None = None) -> SaveResult:
+    """Move an entry to another workflow state. A step is an event (the caller records who took it), not a
+    version of the text: the version stays; the change log tells the search indexes."""
+    entry, row = get_entry(s, entry_id)
+    if expected_version is not None and row.version != expected_version:
+        raise StaleVersion(entry_id, expected_version, row.version)
+    if state not in STATES:
+        raise Invalid.one("state", "%(state)r is not a workflow state (%(states)s)", state=state,
+                          states=", ".join(STATES))
+    if row.state == state:
+        return SaveResult(entry_id, "unchanged", row.version)
+    _require_publishable(entry, state)
+    row.state = state
+    row.updated_at = now()
+    if state != "published":  # a change waiting for review was a change to public text; its revision stays
+        pending = s.get(PendingVersion, entry_id)
+        if pending is not None:
+            s.delete(pending)
+    s.add(Change(entry_id=entry_id, version=row.version, op="upsert"))
+    s.flush()
+    return SaveResult(entry_id, "changed", row.version)
 
 
 def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
@@ -224,12 +257,19 @@ def delete_entry(s: Session, entry_id: str, *, author_id: int | None = None,
     s.flush()
 
 
-def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
+def revision_entry(s: Session, entry_id: str, version: int) -> Entry:
+    """The text of an earlier version, to restore it (through the caller's edit path)."""
     rev = s.scalar(select(Revision).where(Revision.entry_id == entry_id, Revision.version == version))
     if rev is None or rev.record is None:
         raise NotFound(N_("There is no version %(version)d of %(id)r."), version=version, id=entry_id)
-    entry = validate_entry(rev.record)
-    return save_entry(s, entry, author_id=author_id, message=f"restored version {version}")
+    return validate_entry(rev.record)
+
+
+def restore_revision(s: Session, entry_id: str, version: int, *, author_id: int | None = None) -> SaveResult:
+    """Save an earlier version's text again as the entry's newest version (directly: the web and the API
+    restore through pending.edit, so published text waits for review)."""
+    return save_entry(s, revision_entry(s, entry_id, version), author_id=author_id,
+                      message=f"restored version {version}")
 
 
 def save_event(s: Session, event: Event) -> str:

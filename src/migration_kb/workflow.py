@@ -1,10 +1,15 @@
 """The review workflow of an entry: draft -> review -> published -> archived, and who may move it.
 
 Both the web editor and the JSON API go through `act`, so the rules live in one place:
-- any expert (or admin) submits a draft for review, archives a published entry, or reopens an archived one;
+- any expert (or admin) submits a draft for review, or reopens an archived entry;
 - publication ("approve") and "request changes" need a second pair of eyes: an expert who is not an author
-  of the entry (neither its creator nor whoever wrote the version under review), or an admin;
-- a request for changes carries a comment, which the author reads on the entry's review page.
+  of the entry (neither its creator nor whoever wrote the version under review), or an admin. A change to a
+  published entry is a pending version (pending.py): approving it makes it the public text;
+- archiving a published entry is an admin's step, or an expert's after someone else asked for it
+  ("request_archive", with the reason): no expert alone hides an official practice;
+- approving names the version the reviewer read: another current version is a StaleVersion (409);
+- each step is an event (a row of `reviews`: who, which version, when, the comment), never a version of
+  the entry's text.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import pending
 from .accounts import Account
 from .errors import N_, BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
 from .models import EntryRow, Review, Revision, User
@@ -46,33 +52,45 @@ class NotPermitted(Forbidden):
 @dataclass(frozen=True)
 class Step:
     name: str
-    sources: frozenset[str]  # states the step starts from; empty: any state, and the state is kept
-    target: str | None  # None: no change of state (a comment)
+    sources: frozenset[str]  # states the step starts from ("changed": published, with a pending version)
+    target: str | None  # None: no change of state (a comment, a request)
     permission: str
     second_pair_of_eyes: bool = False
     needs_comment: bool = False
-    decision: str | None = None  # what is written to the reviews table
-    message: str = ""  # the revision's message
 
 
 STEPS = {s.name: s for s in (
-    Step("submit", frozenset({"draft"}), "review", "write_entries", message="submitted for review"),
-    Step("approve", frozenset({"draft", "review"}), "published", "review_entries", second_pair_of_eyes=True,
-         decision="approve", message="approved and published"),
-    Step("request_changes", frozenset({"review"}), "draft", "review_entries", second_pair_of_eyes=True,
-         needs_comment=True, decision="changes", message="changes requested"),
-    Step("archive", frozenset({"published"}), "archived", "review_entries", message="archived"),
-    Step("reopen", frozenset({"archived"}), "draft", "write_entries", message="reopened as a draft"),
-    Step("comment", frozenset(), None, "write_entries", needs_comment=True, decision="comment"),
+    Step("submit", frozenset({"draft"}), "review", "write_entries"),
+    Step("approve", frozenset({"draft", "review", "changed"}), "published", "review_entries",
+         second_pair_of_eyes=True),
+    Step("request_changes", frozenset({"review", "changed"}), "draft", "review_entries", second_pair_of_eyes=True,
+         needs_comment=True),
+    Step("request_archive", frozenset({"published", "changed"}), None, "write_entries", needs_comment=True),
+    Step("archive", frozenset({"published", "changed"}), "archived", "review_entries"),
+    Step("reopen", frozenset({"archived"}), "draft", "write_entries"),
+    Step("comment", frozenset(), None, "write_entries", needs_comment=True),
 )}
+# What `reviews.decision` says for each step (older rows say "changes" for a request for changes).
+DECISION = {"request_changes": "changes"}
+
+
+def step_state(s: Session, row: EntryRow) -> str:
+    """The entry's state as the steps see it: "changed" is published with a change awaiting review."""
+    if row.state == "published" and pending.pending_of(s, row.id) is not None:
+        return "changed"
+    return row.state
 
 
 def authors(s: Session, row: EntryRow) -> set[int]:
     """Who wrote the entry: its creator and whoever saved the text now under review."""
     found = {row.author_id} if row.author_id is not None else set()
-    revisions = list(s.scalars(select(Revision).where(Revision.entry_id == row.id)
+    waiting = pending.pending_of(s, row.id) if row.state == "published" else None
+    if waiting is not None:
+        return found | ({waiting.author_id} if waiting.author_id is not None else set())
+    revisions = list(s.scalars(select(Revision).where(Revision.entry_id == row.id,
+                                                      Revision.version <= row.version)
                                .order_by(Revision.version.desc())))
-    # State changes copy the record unchanged: walk back to the save that produced the current text.
+    # Older databases copied the record unchanged at each state change: walk back to the save that wrote it.
     writer = None
     for rev in revisions:
         if rev.record != revisions[0].record:
@@ -81,6 +99,14 @@ def authors(s: Session, row: EntryRow) -> set[int]:
     if writer is not None:
         found.add(writer)
     return found
+
+
+def archive_asked_by(s: Session, row: EntryRow) -> int | None:
+    """Who asked for the entry to be archived since it was last published or reopened (None: nobody)."""
+    last = s.execute(select(Review.decision, Review.reviewer_id).where(
+        Review.entry_id == row.id, Review.decision.in_(("request_archive", "approve", "archive", "reopen")))
+        .order_by(Review.id.desc()).limit(1)).first()
+    return last.reviewer_id if last is not None and last.decision == "request_archive" else None
 
 
 def refusal(s: Session, row: EntryRow, user: User | None, name: str) -> DomainError | None:
@@ -94,9 +120,17 @@ def refusal(s: Session, row: EntryRow, user: User | None, name: str) -> DomainEr
         return NotPermitted(N_("Your role may not do this.") if user else N_("Sign in first."))
     if step.second_pair_of_eyes and not allowed(user, "publish_any") and user.id in authors(s, row):
         return NotPermitted(N_("An entry is published by an admin or by an expert other than its author."))
-    if step.sources and row.state not in step.sources:
-        return WorkflowError(N_("The entry is %(state)s; this step starts from %(sources)s."), state=row.state,
+    state = step_state(s, row)
+    if step.sources and state not in step.sources:
+        return WorkflowError(N_("The entry is %(state)s; this step starts from %(sources)s."), state=state,
                              sources=" or ".join(sorted(step.sources)))
+    if name == "archive" and not allowed(user, "publish_any"):
+        asked = archive_asked_by(s, row)
+        if asked is None or asked == user.id:
+            return NotPermitted(N_("A published entry is archived by an admin, or by an expert after another "
+                                   "expert asked for it."))
+    if name == "request_archive" and archive_asked_by(s, row) is not None:
+        return WorkflowError(N_("Archiving this entry was asked for already."))
     return None
 
 
@@ -121,15 +155,39 @@ def act(s: Session, entry_id: str, name: str, user: User, *, comment: str = "",
         raise Invalid.one("comment", N_("say what should change, so the author knows"))
     if len(comment) > 5000:
         raise Invalid.one("comment", N_("at most 5,000 characters"))
-    reviewed = row.version
-    if step.target is None:
-        if expected_version is not None and expected_version != row.version:
-            raise StaleVersion(entry_id, expected_version, row.version)
-        result = SaveResult(entry_id, "unchanged", row.version)
+    latest = pending.latest_version(s, row)
+    if expected_version is not None and expected_version != latest:
+        raise StaleVersion(entry_id, expected_version, latest)
+    state = step_state(s, row)
+    if name == "approve" and state == "changed":
+        result = pending.approve(s, row)
+    elif step.target is None or (name == "request_changes" and state == "changed"):
+        result = SaveResult(entry_id, "unchanged", latest)  # the change stays pending; its author revises it
     else:
-        result = set_state(s, entry_id, step.target, author_id=user.id, expected_version=expected_version,
-                           message=step.message)
-    if step.decision:
-        s.add(Review(entry_id=entry_id, version=reviewed, reviewer_id=user.id, decision=step.decision,
-                     comment=comment))
+        result = set_state(s, entry_id, step.target)
+    s.add(Review(entry_id=entry_id, version=latest, reviewer_id=user.id, decision=DECISION.get(name, name),
+                 comment=comment))
     return result
+
+
+def refusal_for(s: Session, entry_id: str, user: User | Account | None, name: str) -> DomainError | None:
+    """`refusal` for an entry named by id (None when there is no such entry: the step itself says so)."""
+    row = s.get(EntryRow, entry_id)
+    return refusal(s, row, user, name) if row is not None else None
+
+
+def remove(s: Session, entry_id: str, user: User | Account, *, expected_version: int | None = None) -> None:
+    """Deletes an entry that is not published. A published one is archived, by an admin only (it stays in the
+    database and its history); an expert asks for archiving on its review page and a second expert decides."""
+    from .store import delete_entry
+
+    row = s.get(EntryRow, entry_id)
+    if row is None or row.state != "published":
+        delete_entry(s, entry_id, author_id=user.id, expected_version=expected_version)
+        return
+    if not allowed(user, "publish_any"):
+        raise NotPermitted("A published entry is not deleted: an admin archives it, or an expert asks for "
+                           "archiving on its review page and a second expert archives it.")
+    set_state(s, entry_id, "archived", expected_version=expected_version)
+    s.add(Review(entry_id=entry_id, version=row.version, reviewer_id=user.id, decision="archive",
+                 comment="archived through the API"))

@@ -174,22 +174,35 @@ def accept_change(s: Session, draft: Draft, user: User, item_id: int) -> None:
 
 def set_text(s: Session, draft: Draft, user: User, section: str, text: str, taxonomy: Taxonomy) -> None:
     """The rapporteur's own Markdown: for a section, or (section "") the introduction."""
-    text, fault = clean_text((text or "").strip())  # the rule of every text, entries' and drafts'
-    if fault:
-        raise DraftError(fault, field="text")
-    if len(text) > MAX_TEXT:
-        raise DraftError(f"at most {MAX_TEXT} characters", field="text")
-    if not section:
-        draft.intro = text
-    else:
+    set_texts(s, draft, user, {section: text}, taxonomy)
+
+
+def set_texts(s: Session, draft: Draft, user: User, texts: dict[str, str], taxonomy: Taxonomy) -> None:
+    """Every text of the draft's page in one save (section "" is the introduction): one version, naming
+    what changed; none when nothing did. One save for all the boxes, so no typed text is dropped."""
+    changed = []
+    for section, raw in texts.items():
+        text, fault = clean_text((raw or "").strip())  # the rule of every text, entries' and drafts'
+        if fault:
+            raise DraftError(fault, field="text")
+        if len(text) > MAX_TEXT:
+            raise DraftError(f"at most {MAX_TEXT} characters", field="text")
+        if not section:
+            if draft.intro != text:
+                draft.intro = text
+                changed.append("the introduction")
+            continue
         if section not in section_choices(draft.grouping, taxonomy):
             raise DraftError(f"{section[:120]!r} is not a section of this draft", field="section")
         row = s.get(DraftSection, (draft.id, section))
         if row is None:
             row = DraftSection(draft_id=draft.id, section=section, text="")
             s.add(row)
-        row.text = text
-    record(s, draft, user, f"wrote {section or 'the introduction'}")
+        if row.text != text:
+            row.text = text
+            changed.append(section)
+    if changed or len(texts) == 1:  # a single box saved keeps its old message, even unchanged
+        record(s, draft, user, "wrote " + ", ".join(changed or [next(iter(texts)) or "the introduction"]))
 
 
 def share(s: Session, draft: Draft, owner: User, name: str) -> Person:

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import pending
 from ..accounts import Account
-from ..models import EntryRow, Review, Revision, User
+from ..models import EntryRow, PendingVersion, Review, Revision, User
 from ..workflow import authors, available
 from .entries import EntryInfo, info_of
 
@@ -46,6 +47,15 @@ class ReviewLine:
 
 
 @dataclass(frozen=True)
+class PendingChange:
+    """A change to a published entry awaiting a second expert (pending.py)."""
+
+    version: int
+    minor: bool
+    author: str | None
+
+
+@dataclass(frozen=True)
 class ReviewState:
     """An entry's review page: where it stands, who wrote it, what this user may do, what reviewers said."""
 
@@ -54,6 +64,13 @@ class ReviewState:
     author_names: tuple[str, ...]
     is_author: bool
     reviews: tuple[ReviewLine, ...]  # newest first
+    creator: str | None  # who created the entry (who edited each version is in its history)
+    latest: int  # the version a reviewer approves: the pending one, else the entry's
+    pending: PendingChange | None
+
+
+def _name(s: Session, user_id: int | None) -> str | None:
+    return s.scalar(select(User.name).where(User.id == user_id)) if user_id else None
 
 
 def review_state(s: Session, entry_id: str, user: Account) -> ReviewState | None:
@@ -64,9 +81,28 @@ def review_state(s: Session, entry_id: str, user: Account) -> ReviewState | None
     names = s.scalars(select(User.name).where(User.id.in_(author_ids)).order_by(User.name))
     reviews = [ReviewLine(r.version, r.decision, r.comment, name, r.created_at)
                for r, name in s.execute(select(Review, User.name).outerjoin(User, User.id == Review.reviewer_id)
-                                        .where(Review.entry_id == entry_id).order_by(Review.created_at.desc()))]
+                                        .where(Review.entry_id == entry_id).order_by(Review.id.desc()))]
+    waiting = pending.pending_of(s, entry_id) if row.state == "published" else None
+    change = PendingChange(waiting.version, waiting.minor, _name(s, waiting.author_id)) if waiting else None
     return ReviewState(info_of(row), tuple(available(s, row, user)), tuple(names), user.id in author_ids,
-                       tuple(reviews))
+                       tuple(reviews), _name(s, row.author_id), pending.latest_version(s, row), change)
+
+
+@dataclass(frozen=True)
+class StepLine:
+    """A workflow step taken on an entry: submit, approve, archive... on which version, when, and why."""
+
+    decision: str
+    version: int
+    comment: str
+    created_at: datetime
+
+
+def steps(s: Session, entry_id: str) -> list[tuple[StepLine, str | None]]:
+    """(step, who took it) of the entry, newest first."""
+    return [(StepLine(r.decision, r.version, r.comment, r.created_at), name) for r, name in s.execute(
+        select(Review, User.name).outerjoin(User, User.id == Review.reviewer_id)
+        .where(Review.entry_id == entry_id).order_by(Review.id.desc()))]
 
 
 @dataclass(frozen=True)
@@ -84,8 +120,12 @@ def desk(s: Session, user_id: int) -> Desk:
     def infos(query) -> list[EntryInfo]:
         return [info_of(row) for row in s.scalars(query)]
 
+    # Entries in review, then published entries with a change awaiting review (oldest first).
+    changed = (select(EntryRow).join(PendingVersion, PendingVersion.entry_id == EntryRow.id)
+               .where(EntryRow.state == "published").order_by(PendingVersion.created_at))
     return Desk(
-        waiting=infos(select(EntryRow).where(EntryRow.state == "review").order_by(EntryRow.updated_at)),
+        waiting=infos(select(EntryRow).where(EntryRow.state == "review").order_by(EntryRow.updated_at))
+        + infos(changed),
         mine=infos(select(EntryRow).where(EntryRow.author_id == user_id, EntryRow.state != "published")
                    .order_by(EntryRow.updated_at.desc())),
         drafts=infos(select(EntryRow).where(EntryRow.state == "draft", EntryRow.author_id != user_id)

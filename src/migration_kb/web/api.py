@@ -12,13 +12,13 @@ import re
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .. import workflow
+from .. import pending, workflow
 from ..errors import BadRequest, Conflict, NotFound
 from ..reads import entries as reads
 from ..reads.findings import published_findings
 from ..records import FINDING_KINDS
 from ..search.request import SearchError, SearchRequest
-from ..store import delete_entry, save_entry
+from ..store import save_entry
 from .api_fields import entry_from_json
 from .auth import current_user, require
 from .editor import known_panels
@@ -110,16 +110,19 @@ def create_entry():
 @require("write_entries")
 def update_entry(entry_id: str):
     data, panels = _payload(), known_panels()
+    minor = data.pop("minor", False)
+    if not isinstance(minor, bool):
+        raise BadRequest("minor: must be true or false", field="minor")
     user = current_user()
     with kb().db.session() as s:
         stored = reads.entry_info(s, entry_id)
         if stored is None:
             raise NotFound("No entry %(id)r; POST /api/v1/entries to create it.", id=entry_id[:100])
-        entry, version = entry_from_json(data, entry_id, stored, panels)
-        # An edit keeps the entry's state: publication itself is the step a second expert approves.
+        entry, version = entry_from_json(data, entry_id, stored, panels, pending.latest_version(s, stored))
+        # An edit keeps the entry's state; a change to a published entry waits for a second expert.
         state = stored.state
-        result = save_entry(s, entry, author_id=user.id, expected_version=version,
-                            message="changed through the API")
+        result = pending.edit(s, entry, author_id=user.id, expected_version=version, minor=minor,
+                              message="changed through the API")
     kb().written()
     return jsonify({"id": entry_id, "version": result.version, "outcome": result.outcome, "state": state})
 
@@ -127,12 +130,14 @@ def update_entry(entry_id: str):
 @bp.delete("/entries/<entry_id>")
 @require("write_entries")
 def remove_entry(entry_id: str):
+    """Deletes an entry that is not published. A published one is archived, by an admin (it stays in the
+    database and its history); an expert asks for archiving on its review page and a second expert decides."""
     version = request.args.get("version")
     if version is not None and not re.fullmatch(r"[0-9]{1,18}", version, re.ASCII):
         raise BadRequest("version: must be the whole number of the version you saw", field="version")
+    expected = int(version) if version is not None else None
     with kb().db.session() as s:
-        delete_entry(s, entry_id, author_id=current_user().id,
-                     expected_version=int(version) if version is not None else None)
+        workflow.remove(s, entry_id, current_user(), expected_version=expected)
     kb().written()
     return "", 204
 
@@ -140,9 +145,19 @@ def remove_entry(entry_id: str):
 @bp.post("/entries/<entry_id>/publish")
 @require("review_entries")
 def publish(entry_id: str):
-    """Publication is the workflow's "approve" step: by an admin, or an expert other than the authors."""
+    """Publication is the workflow's "approve" step: by an admin, or an expert other than the authors, of the
+    `version` they read (?version= or {"version": n}; another current version is a 409)."""
+    data = request.get_json(silent=True) if request.content_length else None
+    version = request.args.get("version") or (data.get("version") if isinstance(data, dict) else None)
+    if isinstance(version, str) and re.fullmatch(r"[0-9]{1,18}", version, re.ASCII):
+        version = int(version)
     with kb().db.session() as s:
-        result = workflow.act(s, entry_id, "approve", current_user())
+        problem = workflow.refusal_for(s, entry_id, current_user(), "approve")
+        if problem:  # who may approve is said before what is missing
+            raise problem
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise BadRequest("version: say which version you approve (the whole number you read)", field="version")
+        result = workflow.act(s, entry_id, "approve", current_user(), expected_version=version)
     kb().written()
     return jsonify({"id": entry_id, "version": result.version, "state": "published"})
 

@@ -25,10 +25,11 @@ FINDING_ID_RE = re.compile(r"^(?P<entry>[a-z0-9-]{1,80}):(?P<n>[1-9][0-9]{0,5})$
 
 
 def entry_from_json(data: dict, entry_id: str | None, row: EntryInfo | None,
-                    known_panels: set[str]) -> tuple[Entry, int | None]:
+                    known_panels: set[str], latest: int | None = None) -> tuple[Entry, int | None]:
     """The entry a client sent (`row`: the stored one, None for a new one), and the `version` it edited if
-    it sent one. Raises Invalid listing every problem, the read-only fields' and the validator's together."""
-    version, errors = _take_read_only(data, entry_id, row)
+    it sent one (`latest`: the version edits start from, when a change awaits review). Raises Invalid listing
+    every problem, the read-only fields' and the validator's together."""
+    version, errors = _take_read_only(data, entry_id, row, latest)
     try:
         entry = validate_entry(data, expected_id=entry_id, known_panels=known_panels)
     except ValidationError as exc:
@@ -38,14 +39,16 @@ def entry_from_json(data: dict, entry_id: str | None, row: EntryInfo | None,
     return entry, version
 
 
-def _take_read_only(data: dict, entry_id: str | None, row: EntryInfo | None) -> tuple[int | None, list[FieldError]]:
+def _take_read_only(data: dict, entry_id: str | None, row: EntryInfo | None,
+                    latest: int | None = None) -> tuple[int | None, list[FieldError]]:
     """Remove the read-only fields from `data` (in place) and check them against the stored entry."""
     sent = {k: data.pop(k) for k in READ_ONLY if k in data}
     version = sent.get("version")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise BadRequest("version: must be the whole number of the version you edited", field="version")
-    if row is not None and version is not None and version != row.version:
-        raise StaleVersion(row.id, version, row.version)  # the other fields differ then too: say why once
+    current = latest if latest is not None else row.version if row is not None else None
+    if row is not None and version is not None and version != current:
+        raise StaleVersion(row.id, version, current)  # the other fields differ then too: say why once
     if row is not None and sent.get("updated_at") is not None and not _same_time(sent["updated_at"], row.updated_at):
         raise Conflict("%(id)s was changed by someone else since %(seen)s", field="updated_at", id=row.id,
                        seen=str(sent["updated_at"])[:40])

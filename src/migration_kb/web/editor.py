@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import pending
 from ..entryfiles import entry_to_text
 from ..errors import N_, Invalid, NotFound
 from ..reads import entries as reads
@@ -59,7 +60,9 @@ def new_entry():
 @require("write_entries")
 def edit_entry(entry_id: str):
     entry, info = _entry(entry_id)  # NotFound: the app's handler answers 404
-    form = EntryForm.from_entry(entry, info.version)
+    with kb().db.session() as s:
+        # Experts edit the newest text: a change awaiting review, else the entry's own.
+        form = EntryForm.from_entry(pending.latest_entry(s, info, entry), pending.latest_version(s, info))
     if request.method == "GET":
         return _render(form, entry_id)
     form = EntryForm.from_request(request.form)
@@ -94,8 +97,12 @@ def _submit(form: EntryForm, entry_id: str | None):
                 form.errors["id"] = [_("another entry already has this id; choose another")]
                 form.focus = "error-summary"
                 return _render(form, entry_id, 422)
-            result = save_entry(s, entry, author_id=current_user().id, expected_version=form.version,
-                                message=message or ("created on the web" if entry_id is None else "edited on the web"))
+            if entry_id is None:
+                result = save_entry(s, entry, author_id=current_user().id, expected_version=form.version,
+                                    message=message or "created on the web")
+            else:
+                result = pending.edit(s, entry, author_id=current_user().id, expected_version=form.version,
+                                      message=message or "edited on the web", minor=form.values["minor"] == "1")
     except StaleVersion as exc:
         return _conflict(form, entry, exc)
     except Invalid as exc:
@@ -104,6 +111,9 @@ def _submit(form: EntryForm, entry_id: str | None):
     kb().written()
     if result.outcome == "unchanged":
         flash(_("Nothing changed: the entry is as it was."))
+    elif result.outcome == "pending":
+        flash(_("Saved version %(v)d. It awaits review: the public sees the published version until another "
+                "expert approves this one.", v=result.version))
     else:
         flash(_("Saved version %(v)d.", v=result.version))
     return redirect(url_for("review.review_page", entry_id=entry.id))
@@ -113,6 +123,8 @@ def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
     """Someone saved in between: show their version and this one side by side; saving again from here
     replaces theirs knowingly (the form now carries their version number)."""
     theirs, info = _entry(mine.id)
+    with kb().db.session() as s:
+        theirs = pending.latest_entry(s, info, theirs)
     theirs_text, mine_text = entry_to_text(theirs), entry_to_text(mine)
     form.version = exc.current
     return _render(form, mine.id, 409, template="editor/conflict.html", row=info, theirs=theirs_text,

@@ -19,7 +19,7 @@ ROWS = {"findings": ("kind", "text", "topics"), "sources": ("title", "publisher"
 TERM_LISTS = ("themes", "topics", "blocs", "target_groups")
 TEXTS = ("id", "title", "summary", "language", "countries", "instrument", "year_start", "year_end", "status",
          "superseded_by", "panel", "body", "contributor_name", "contributor_organization", "verified_date",
-         "verified_by", "message")
+         "verified_by", "message", "minor")
 ROW_KEY = re.compile(r"^(findings|sources)-(\d{1,3})-(\w+)$", re.ASCII)
 OP = re.compile(r"^(add|remove|up|down):(findings|sources)(?::(\d{1,3}))?$", re.ASCII)
 
@@ -71,6 +71,7 @@ class EntryForm:
         data = entry.to_dict()
         values = {k: "" if data.get(k) is None else str(data[k]) for k in TEXTS if k in data}
         values.update({k: list(data[k]) for k in TERM_LISTS}, countries=", ".join(entry.countries), message="",
+                      minor="",
                       contributor_name=(entry.contributor.name or "") if entry.contributor else "",
                       contributor_organization=(entry.contributor.organization or "") if entry.contributor else "",
                       verified_date=entry.verified.date if entry.verified else "",
@@ -82,7 +83,7 @@ class EntryForm:
     @classmethod
     def from_request(cls, form) -> EntryForm:
         values: dict[str, Any] = {k: form.get(k, "").replace("\r\n", "\n") for k in TEXTS}
-        values.update({k: [v for v in form.getlist(k) if v] for k in TERM_LISTS})
+        values.update({k: in_authors_order(form.getlist(k), form.get(f"{k}_order", "")) for k in TERM_LISTS})
         for kind, names in ROWS.items():
             numbers = sorted({int(m.group(2)) for m in map(ROW_KEY.match, form.keys()) if m and m.group(1) == kind})
             values[kind] = [{name: (form.getlist(f"{kind}-{n}-{name}") if name == "topics"
@@ -153,6 +154,14 @@ class EntryForm:
         """Blocs the chosen countries belong to (full or associate members), in the taxonomy's order."""
         codes = set(resolve_countries(self.values["countries"], tax))
         return [b for b in tax.blocs if any(b in tax.blocs_of_country(c) for c in codes)]
+
+
+def in_authors_order(checked: list[str], order: str) -> list[str]:
+    """Ticked tags in the order the entry had them (the form's hidden `<list>_order`), newly ticked ones
+    after: the boxes come in the taxonomy's order, and the first theme decides a finding's draft section."""
+    checked = [v for v in checked if v]
+    before = [v for v in order.split() if v in checked]
+    return before + [v for v in checked if v not in before]
 
 
 def resolve_countries(text: str, tax: Taxonomy) -> list[str]:

@@ -108,10 +108,14 @@ def openapi_document(taxonomy: Taxonomy | None = None) -> dict:
                 "put": {"summary": "Replace an entry's fields (what GET gave may be sent back, changed or not)",
                         "description": "Read-only fields are checked: a `version` or `updated_at` other than "
                                        "the stored one is 409; another `state` or `created_at`, or a finding "
-                                       "id of another entry, is 422. The entry keeps its state.",
+                                       "id of another entry, is 422. The entry keeps its state. A change to "
+                                       "a published entry is a pending version (`outcome: pending`): the "
+                                       "public reads keep the published one until a second expert approves "
+                                       "it (publish with its `version`); `minor: true` marks a small fix.",
                         "security": secured, "requestBody": body,
                         "responses": {"200": _json(saved), **_errors(400, 401, 403, 404, 409, 422, 503)}},
-                "delete": {"summary": "Delete an entry", "security": secured,
+                "delete": {"summary": "Delete an entry that is not published (a published one: an admin's "
+                                      "DELETE archives it; an expert's is 403)", "security": secured,
                            "parameters": [{"name": "version", "in": "query",
                                            "schema": {"type": "integer", "minimum": 0},
                                            "description": "The version you saw: another one is a 409"}],
@@ -119,10 +123,13 @@ def openapi_document(taxonomy: Taxonomy | None = None) -> dict:
                                          **_errors(400, 401, 403, 404, 409, 503)}},
             },
             "/entries/{entry_id}/publish": {"post": {
-                "summary": "Publish (an admin, or an expert other than the author); 409 if it is already "
-                           "published or archived, 422 without a source", "security": secured,
-                "parameters": [entry_id],
-                "responses": {"200": _json(saved), **_errors(401, 403, 404, 409, 422, 503)}}},
+                "summary": "Publish (an admin, or an expert other than the author) the `version` read: a "
+                           "draft, an entry in review, or a published entry's pending change; 409 for another "
+                           "current version or nothing to approve, 422 without a source", "security": secured,
+                "parameters": [entry_id, {"name": "version", "in": "query", "required": True,
+                                          "schema": {"type": "integer", "minimum": 0},
+                                          "description": "The version you approve: another current one is a 409"}],
+                "responses": {"200": _json(saved), **_errors(400, 401, 403, 404, 409, 422, 503)}}},
             "/taxonomy": {"get": {"summary": "The vocabularies with labels in en/es/pt/fr",
                                   "responses": {"200": _json({"type": "object"})}}},
             "/health": {"get": {"summary": "Liveness, published entry count",

@@ -20,14 +20,15 @@ bp.after_request(no_store)
 def step_names() -> dict[str, str]:
     return {"submit": _("Submit for review"), "approve": _("Approve and publish"),
             "request_changes": _("Request changes"), "archive": _("Archive"), "reopen": _("Reopen as a draft"),
-            "comment": _("Add a comment")}
+            "request_archive": _("Ask for archiving"), "comment": _("Add a comment")}
 
 
 def done_messages() -> dict[str, str]:
     return {"submit": _("Submitted for review."), "approve": _("Approved: the entry is published."),
             "request_changes": _("Changes requested: the authors will read your comment here."),
             "archive": _("Archived: the entry is hidden from the public."),
-            "reopen": _("Reopened as a draft."), "comment": _("Your comment was added.")}
+            "reopen": _("Reopened as a draft."), "comment": _("Your comment was added."),
+            "request_archive": _("Archiving asked for: another expert (or an admin) decides.")}
 
 
 @bp.get("/entries/<entry_id>/review")
@@ -40,7 +41,9 @@ def review_page(entry_id: str, error: str | None = None, status: int = 200):
         abort(404)
     return render_template("editor/review.html", row=review.entry, steps=review.steps, step_names=step_names(),
                            reviews=review.reviews, author_names=review.author_names, error=error,
-                           is_author=review.is_author), status
+                           is_author=review.is_author, creator=review.creator, latest=review.latest,
+                           pending=review.pending, pending_by=review.pending.author if review.pending else None
+                           ), status
 
 
 @bp.post("/entries/<entry_id>/review")

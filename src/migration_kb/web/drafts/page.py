@@ -58,6 +58,9 @@ ACTIONS = {
                                                       grouping=request.form.get("grouping", "theme")),
     "text": lambda s, d, u: edits.set_text(s, d, u, request.form.get("section", ""), request.form.get("text", ""),
                                            kb().taxonomy),
+    # Every text box of the page belongs to one form (`text:<section>`), so a save keeps them all.
+    "texts": lambda s, d, u: edits.set_texts(s, d, u, {k[5:]: v for k, v in request.form.items()
+                                                        if k.startswith("text:")}, kb().taxonomy),
     "move": _move,
     "remove": lambda s, d, u: edits.remove_item(s, d, u, _item_id()),
     "accept": lambda s, d, u: edits.accept_change(s, d, u, _item_id()),
@@ -67,6 +70,7 @@ ACTIONS = {
     "delete": lambda s, d, u: edits.delete_draft(s, d, u),
 }
 DONE = {"settings": lazy_gettext("Settings saved."), "text": lazy_gettext("Text saved."),
+        "texts": lazy_gettext("Text saved."),
         "move": lazy_gettext("Moved."), "remove": lazy_gettext("Removed from the draft."),
         "accept": lazy_gettext("The draft now cites the current text."), "share": lazy_gettext("Shared."),
         "unshare": lazy_gettext("No longer shared."), "restore": lazy_gettext("Version restored."),
