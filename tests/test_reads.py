@@ -118,7 +118,8 @@ def test_history_and_review_read_as_plain_lines(world):
     # submitting and requesting changes are steps, not versions: one version, two steps
     assert [(r.version, r.state, r.author) for r in history] == [(1, "draft", "ed")]
     with db.session() as s:
-        assert [(step.decision, name) for step, name in editing.steps(s, "in-review")][0] == ("changes", "eve")
+        step, name = editing.steps(s, "in-review")[0]  # newest first
+    assert (step.decision, name) == ("changes", "eve")
     assert by_author.author_names == ("ed",) and by_author.is_author and not by_other.is_author
     assert [(r.decision, r.reviewer, r.comment) for r in by_author.reviews] == [("changes", "eve",
                                                                                 "Cite the treaty.")]

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from testkit.servers import AppServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,3 +66,15 @@ def axe():
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
     return run
+
+
+PASSWORD = "a long password!"
+
+
+def sign_in(page, server, name: str) -> None:
+    """Sign in as `name` (an account made with PASSWORD) and wait for the signed-in header."""
+    page.goto(server.url + "/sign-in")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -6,15 +6,7 @@ import time
 
 from playwright.sync_api import expect
 
-PASSWORD = "a long password!"
-
-
-def sign_in(page, server, name: str) -> None:
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+from .conftest import PASSWORD, sign_in
 
 
 def test_write_review_publish_and_find(page, server, shot):
