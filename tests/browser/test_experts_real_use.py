@@ -3,9 +3,11 @@ seen where a person sees it: in Chromium against the real server."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+from pathlib import Path
 
 import markdown
 import pytest
@@ -19,10 +21,8 @@ ENTRY = "mercosur-residence-agreement"
 
 
 def sign_in(page, server, name: str, role: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the account may exist from an earlier test of this session
         server.cli("users", "add", name, "--role", role, input=PASSWORD + "\n")
-    except Exception:  # noqa: BLE001 - the account exists from an earlier test of this session
-        pass
     page.goto(server.url + "/sign-in")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
@@ -75,7 +75,7 @@ def test_exports_are_named_valid_and_lead_back(page, server, shot):
     with page.expect_download() as dl:
         page.get_by_role("link", name="Markdown").click()
     assert dl.value.suggested_filename == "migrant-workers-rights-can.md"
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     html = markdown.markdown(text, extensions=["sane_lists"])
     sources = html.split("<h2>Sources</h2>", 1)[1]
     # a list: one item per cited entry, its own sources a list inside that item
@@ -99,7 +99,7 @@ def test_the_search_csv_opens_in_a_spreadsheet_in_the_ui_language(page, server):
     page.goto(server.url + "/?q=residencia&lang=es")
     with page.expect_download() as dl:
         page.get_by_role("link", name="CSV").click()
-    raw = open(dl.value.path(), "rb").read()
+    raw = Path(dl.value.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), raw[:20]  # UTF-8 with BOM: spreadsheets then read the accents
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     head = rows[0]
@@ -114,7 +114,8 @@ def test_the_review_page_shows_the_entry_and_a_word_level_diff(page, server, sho
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, server, "evangelina", "admin")
     # the header holds on one line at 1,280 px, signed in with every link of the account menu
-    tops = {round(box["y"]) for box in (el.bounding_box() for el in page.locator("header.site a, header.site button").all()) if box}
+    boxes = [el.bounding_box() for el in page.locator("header.site a, header.site button").all()]
+    tops = {round(box["y"]) for box in boxes if box}
     assert max(tops) - min(tops) < 12, tops
 
     page.goto(f"{server.url}/entries/{ENTRY}/edit")
@@ -150,7 +151,8 @@ def test_the_review_page_shows_the_entry_and_a_word_level_diff(page, server, sho
     expect(preview.locator(".sources li").first).to_be_visible()
     expect(preview.locator(".tags").first).to_be_visible()
     # the source URL field looks like its neighbours
-    style = "el => { const s = getComputedStyle(el); return [s.borderTopWidth, s.borderTopStyle, s.padding, s.width, s.fontSize]; }"
+    style = ("el => { const s = getComputedStyle(el); "
+             "return [s.borderTopWidth, s.borderTopStyle, s.padding, s.width, s.fontSize]; }")
     assert page.locator("#f-sources-0-url").evaluate(style) == page.locator("#f-sources-0-title").evaluate(style)
 
 
@@ -228,7 +230,7 @@ def test_the_experts_and_rapporteurs_pages_speak_spanish(page, server, shot):
     assert_spanish(page, "draft", shot)
     with page.expect_download() as dl:
         page.get_by_role("link", name="Markdown").click()
-    exported = open(dl.value.path(), encoding="utf-8").read()
+    exported = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "## Fuentes" in exported and "Sources" not in exported
 
 

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 
 from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
-from .criteria import Criteria
 from ..store import published_entries
+from .criteria import Criteria
 from .i18n import asked_lang, ui_lang
 from .labels import practice_status
 from .services import kb
