@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import Conflict, Invalid
-from ..models import EntryRow, Review, User
+from ..models import EntryRow, Review, Revision, User
 from ..store import StaleVersion
 from ..workflow import act, authors, available
 from .auth import current_user, no_store, require
+from .entry_compare import as_it_reads, changes
+from .i18n import asked_lang
 from .services import kb
 
 bp = Blueprint("review", __name__)
@@ -44,10 +46,25 @@ def review_page(entry_id: str, error: str | None = None, status: int = 200):
         author_names = list(s.scalars(select(User.name).where(User.id.in_(author_ids)).order_by(User.name)))
         reviews = s.execute(select(Review, User.name).outerjoin(User, User.id == Review.reviewer_id)
                             .where(Review.entry_id == entry_id).order_by(Review.created_at.desc())).all()
+        records = s.execute(select(Revision.version, Revision.state, Revision.record)
+                            .where(Revision.entry_id == entry_id).order_by(Revision.version.desc())).all()
         s.expunge(row)
+    current, since = _under_review(records)
     return render_template("editor/review.html", row=row, steps=steps, step_names=step_names(),
                            reviews=reviews, author_names=author_names, error=error,
-                           is_author=user.id in author_ids), status
+                           is_author=user.id in author_ids, reads=as_it_reads(current) if current else None,
+                           since=since, changed=changes(since[2], current) if since else []), status
+
+
+def _under_review(records) -> tuple[dict | None, tuple | None]:
+    """The entry's text now, and the version to compare it with: the last published text that differs
+    from it, else the last text that differs (None for an entry that never read otherwise)."""
+    if not records or records[0].record is None:
+        return None, None
+    current = records[0].record
+    older = [r for r in records[1:] if r.record is not None and r.record != current]
+    since = next((r for r in older if r.state == "published"), older[0] if older else None)
+    return current, since
 
 
 @bp.post("/entries/<entry_id>/review")
@@ -69,7 +86,7 @@ def take_step(entry_id: str):
         return review_page(entry_id, error=_(exc.template, **exc.values), status=exc.status)
     kb().written()
     flash(done_messages()[step])
-    return redirect(url_for("review.review_page", entry_id=entry_id))
+    return redirect(url_for("review.review_page", entry_id=entry_id, lang=asked_lang()))
 
 
 @bp.get("/desk")
