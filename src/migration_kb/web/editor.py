@@ -13,8 +13,8 @@ from ..records import Entry, panel_refs, validate_entry
 from ..store import StaleVersion, all_events, get_entry, save_entry
 from .auth import current_user, no_store, require
 from .entry_compare import as_it_reads, changes
-from .form_messages import field_label, translated_message
 from .entry_form import EntryForm, dom_id, resolve_countries
+from .form_messages import field_label, translated_message
 from .i18n import asked_lang
 from .services import kb
 
