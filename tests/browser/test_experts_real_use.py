@@ -190,7 +190,8 @@ def spanish_page_text(page) -> str:
     bibliographic lines of their sources (titles as published, in whatever language)."""
     return page.evaluate("""() => {
         const copy = document.body.cloneNode(true);
-        copy.querySelectorAll('[lang]:not([lang="es"]), script, style, .langs, .citations ul').forEach(el => el.remove());
+        copy.querySelectorAll('[lang]:not([lang="es"]), script, style, .langs, .citations ul')
+            .forEach(el => el.remove());
         document.body.appendChild(copy); copy.style.display = 'block';
         const text = copy.innerText; copy.remove(); return text; }""")
 
