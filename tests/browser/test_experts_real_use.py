@@ -244,3 +244,28 @@ def test_the_experts_and_rapporteurs_pages_speak_spanish(page, server, shot):
 @pytest.fixture(autouse=True)
 def _wide(page):
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_changed_pages_have_no_serious_accessibility_violations(browser, server, axe, shot):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # axe is inline
+    page = context.new_page()
+    try:
+        sign_in(page, server, "alba", "admin")
+        draft_url = new_draft(page, server, "Accessible draft", "theme=protection&bloc=SICA")
+        draft_id = draft_url.rsplit("/", 1)[1]
+        page.goto(f"{server.url}/entries/{ENTRY}/edit")
+        page.get_by_role("button", name="Preview", exact=True).click()
+        expect(page.locator(".preview .findings li").first).to_be_visible()
+        pages = {"editor-preview": None, "review": f"/entries/{ENTRY}/review?lang=es",
+                 "diff": f"/entries/{ENTRY}/diff?from=1&to=1",
+                 "workbench": f"/findings?theme=protection&bloc=SICA&draft={draft_id}",
+                 "draft": f"/drafts/{draft_id}?lang=es", "export": f"/drafts/{draft_id}/export?format=html"}
+        for name, path in pages.items():
+            if path:
+                page.goto(server.url + path)
+            violations = axe(page)
+            if violations:
+                shot(page, name)
+            assert violations == [], (name, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations])
+    finally:
+        context.close()
