@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import markdown
 import pytest
 from docx import Document
 
@@ -116,14 +117,17 @@ def test_grouping_by_bloc_and_moving_items(kb):
                                                                                "andean-card:1"]
 
 
-def test_evidence_gaps_count_findings_by_theme_and_bloc_and_name_the_empty_cells(kb):
+def test_evidence_gaps_stay_within_the_drafts_scope_and_count_each_finding_once(kb):
     db, _ = kb
     ev = view_of(db, new_draft(db)).evidence
+    # the draft's themes and blocs only; mx-gt-workers (labour mobility and protection, no bloc) counts once,
+    # under the section it is in (labour mobility), not under protection too
+    assert ev.themes == ["management", "labour-mobility"] and ev.blocs == ["MERCOSUR", "CAN"]
     assert ev.counts[("management", "CAN")] == 2
     assert ev.counts[("management", "MERCOSUR")] == 1
-    assert ev.without_bloc["protection"] == 1 and ev.without_bloc["labour-mobility"] == 1
-    assert ("protection", "CAN") in ev.gaps and ("management", "CAN") not in ev.gaps
-    assert len(ev.gaps) == len(TAX.themes) * len(TAX.blocs) - 2
+    assert ev.without_bloc == {"management": 0, "labour-mobility": 1}
+    assert ev.total == 4  # the draft's four findings, each once
+    assert ev.gaps == [("labour-mobility", "MERCOSUR"), ("labour-mobility", "CAN")]
     assert words.gap_sentence("protection", "CAN", TAX) == "no findings on migrant protection from CAN"
 
 
@@ -229,7 +233,10 @@ def test_markdown_export_has_headings_citations_and_sources(kb):
     assert "- Residence for nationals of member states. [2]" in md
     assert "- Workers need labour inspections in their language. [3]" in md
     assert "## Sources" in md
-    assert "[3] Mexico–Guatemala border worker card. <https://kb.example/entries/mx-gt-workers>" in md
+    assert "- **[3]** Mexico–Guatemala border worker card. <https://kb.example/entries/mx-gt-workers>" in md
+    # the sources are a list, each entry's own sources a list inside its item
+    sources = markdown.markdown(md, extensions=["sane_lists"]).split("<h2>Sources</h2>", 1)[1]
+    assert sources.lstrip().startswith("<ul>") and sources.count("<ul>") == 4 and "<p>[" not in sources
     assert ("    - Source of Mexico–Guatemala border worker card, A ministry (2005). "
             "https://example.org/mx-gt-workers") in md
 

@@ -114,9 +114,10 @@ def test_ui_language_follows_the_url_and_the_browser(client):
 
 
 def test_csv_json_and_atom_exports(client):
-    text = client.get("/search.csv?bloc=CAN").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][0] == "id" and len(rows) > 5
+    raw = client.get("/search.csv?bloc=CAN").get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: what spreadsheets need to read the accents
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Identifier", "Title"] and "Status" in rows[0] and len(rows) > 5
     assert all("CAN" in r[5] for r in rows[1:])
     data = client.get("/search.json?bloc=CAN").get_json()
     assert len(data["results"]) == len(rows) - 1
@@ -240,7 +241,7 @@ def test_search_page_links_its_exports_and_feed(client):
 
 
 def test_exports_hold_every_match_not_one_page(client):
-    rows = list(csv.reader(io.StringIO(client.get("/search.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/search.csv").get_data().decode("utf-8-sig"))))
     assert len(rows) - 1 == len(list((KB / "entries").glob("*.md")))  # all published entries; a page shows 20
     response = client.get("/search.csv?q=trafficking")
     assert response.is_streamed and response.mimetype == "text/csv"

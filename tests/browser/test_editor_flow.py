@@ -41,7 +41,7 @@ def test_write_review_publish_and_find(page, server, shot):
     page.get_by_role("button", name="Save").click()
 
     # the summary was forgotten: the error is listed and shown beside the field; nothing typed is lost
-    expect(page.locator("#error-summary")).to_contain_text("summary: is required")
+    expect(page.locator("#error-summary")).to_contain_text("Summary: is required")  # named as the form names it
     expect(page.locator("#f-summary-error")).to_be_visible()
     expect(page.get_by_label("Text of finding 2")).to_have_value("Workers are tied to one employer.")
     expect(page.get_by_label("Title", exact=True)).to_have_value("Wyvernbridge seasonal workers programme")

@@ -101,11 +101,12 @@ def test_export_csv_of_a_search(page, server, shot, tmp_path):
     assert download.suggested_filename == "migration-kb-search.csv"
     path = tmp_path / "export.csv"
     download.save_as(path)
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    # UTF-8 with a BOM, columns labelled in the UI language (issue 18.17)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert len(rows) == shown
-    assert all("CAN" in row["blocs"].split(";") for row in rows)
-    page.goto(rows[0]["url"])
-    expect(page.locator("article.entry h1")).to_have_text(rows[0]["title"])
+    assert all("CAN" in row["Region blocs"].split("; ") for row in rows)
+    page.goto(rows[0]["Address"])
+    expect(page.locator("article.entry h1")).to_have_text(rows[0]["Title"])
     shot(page, "first-row-entry")
 
 

@@ -21,11 +21,12 @@ def _template():
     return env.get_template("export.html")
 
 
-def to_html(view: DraftView, ctx: ExportContext, css: str) -> str:
-    """`css` is written into the page's <style> as it is: the caller vouches for it (and may hash it)."""
+def to_html(view: DraftView, ctx: ExportContext, css: str, back: str | None = None) -> str:
+    """`css` is written into the page's <style> as it is: the caller vouches for it (and may hash it).
+    `back`: the draft's page, linked at the top (not printed) so that the reader has a way back."""
     t = ctx.gettext
     return _template().render(
-        view=view, ctx=ctx, css=css, markdown=markdown_to_html, source_line=source_line,
+        view=view, ctx=ctx, css=css, back=back, markdown=markdown_to_html, source_line=source_line,
         # The catalogue's words are trusted text, as Jinja's own gettext treats them.
         _=lambda text: Markup(t(text)),
         group_heading=lambda group: group_heading(view.grouping, group, ctx.taxonomy, ctx.lang, t),

@@ -26,7 +26,9 @@ def to_markdown(view: DraftView, ctx: ExportContext) -> str:
             if section.items:
                 out.append("")
     out += [f"## {t('Sources')}", ""]
+    # One list: an item per cited entry, its sources a list nested in it (four spaces: CommonMark and
+    # Python-Markdown both nest it).
     for cite in view.citations:
-        out.append(f"[{cite.number}] {cite.title}. <{ctx.permalink(cite.entry_id)}>")
+        out.append(f"- **[{cite.number}]** {cite.title}. <{ctx.permalink(cite.entry_id)}>")
         out += [f"    - {source_line(src)}" for src in cite.sources]
     return "\n".join(out).rstrip() + "\n"

@@ -85,11 +85,17 @@ class Citation:
 
 @dataclass
 class Evidence:
+    """The draft's own scope: the themes and blocs its findings come from, each finding counted once."""
+
     themes: list[str]
     blocs: list[str]
     counts: dict[tuple[str, str], int]  # (theme, bloc) -> findings of the draft
     without_bloc: dict[str, int]  # theme -> findings of entries outside any bloc
     gaps: list[tuple[str, str]]  # the empty (theme, bloc) cells
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + sum(self.without_bloc.values())
 
 
 @dataclass
@@ -154,7 +160,7 @@ def build_view(s: Session, draft: Draft, taxonomy: Taxonomy) -> DraftView:
     return DraftView(id=draft.id, title=draft.title, event_id=draft.event_id,
                      event_title=event.title if event else None, grouping=draft.grouping, intro=draft.intro,
                      version=draft.version, updated_at=draft.updated_at, sections=sections, citations=citations,
-                     evidence=evidence(draft, infos, taxonomy))
+                     evidence=evidence(sections, draft.grouping, infos, taxonomy))
 
 
 def _number(sections: list[Section], infos: dict[str, EntryInfo]) -> list[Citation]:
@@ -173,23 +179,27 @@ def _number(sections: list[Section], infos: dict[str, EntryInfo]) -> list[Citati
     return citations
 
 
-def evidence(draft: Draft, infos: dict[str, EntryInfo], taxonomy: Taxonomy) -> Evidence:
-    """Counts of the draft's findings by theme x bloc (a finding counts under every tag of its entry)."""
-    themes, blocs = list(taxonomy.themes), list(taxonomy.blocs)
-    counts = {(t, b): 0 for t in themes for b in blocs}
-    without = dict.fromkeys(themes, 0)
-    for item in draft.items:
-        info = infos.get(item.entry_id)
-        if info is None or not info.published or item.finding_position not in info.findings:
-            continue
-        for theme in info.themes:
-            if theme not in without:
+def evidence(sections: list[Section], grouping: str, infos: dict[str, EntryInfo], taxonomy: Taxonomy) -> Evidence:
+    """The draft's findings by theme x bloc, within the draft's scope: the themes and blocs its findings come
+    from (a draft on protection in SICA has no gap "from MERCOSUR"). A finding counts once, in the cell of
+    the section it is in: its section's theme (or bloc), and its entry's first bloc (or theme)."""
+    cells: dict[tuple[str, str | None], int] = {}
+    for section in sections:
+        for c in section.items:
+            info = infos.get(c.entry_id)
+            if c.gone or info is None:
                 continue
-            if not info.blocs:
-                without[theme] += 1
-            for bloc in info.blocs:
-                if (theme, bloc) in counts:
-                    counts[(theme, bloc)] += 1
+            in_section = None if section.group == NO_GROUP else section.group
+            if grouping == "theme":
+                theme, bloc = in_section or (info.themes or [None])[0], (info.blocs or [None])[0]
+            else:
+                theme, bloc = (info.themes or [None])[0], in_section
+            if theme is not None:
+                cells[(theme, bloc)] = cells.get((theme, bloc), 0) + 1
+    themes = [t for t in taxonomy.themes if any(theme == t for theme, _ in cells)]
+    blocs = [b for b in taxonomy.blocs if any(bloc == b for _, bloc in cells)]
+    counts = {(t, b): cells.get((t, b), 0) for t in themes for b in blocs}
+    without = {t: cells.get((t, None), 0) for t in themes}
     gaps = [(t, b) for t in themes for b in blocs if not counts[(t, b)]]
     return Evidence(themes, blocs, counts, without, gaps)
 

@@ -6,10 +6,11 @@ one they answer in English.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..taxonomy import Taxonomy
+from ..taxonomy import Taxonomy, fold
 from .sections import NO_GROUP
 from .view import CitedFinding
 
@@ -83,3 +84,9 @@ def change_mark(cited: CitedFinding, gettext: Gettext = _same) -> str:
     if not (cited.changed or cited.gone):
         return ""
     return f"{gettext('changed') if cited.changed else gettext('withdrawn')}: {change_note(cited, gettext)}"
+
+
+def file_name(title: str, ext: str) -> str:
+    """What an exported file is called: the draft's title, slugged, and its format ("protection-in-sica.md")."""
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:80].rstrip("-")
+    return f"{stem or 'draft'}.{ext}"

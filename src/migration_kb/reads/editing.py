@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from .. import pending
 from ..accounts import Account
 from ..models import EntryRow, PendingVersion, Review, Revision, User
+from ..store import row_to_entry
 from ..workflow import authors, available
 from .entries import EntryInfo, info_of
 
@@ -86,6 +87,32 @@ def review_state(s: Session, entry_id: str, user: Account) -> ReviewState | None
     change = PendingChange(waiting.version, waiting.minor, _name(s, waiting.author_id)) if waiting else None
     return ReviewState(info_of(row), tuple(available(s, row, user)), tuple(names), user.id in author_ids,
                        tuple(reviews), _name(s, row.author_id), pending.latest_version(s, row), change)
+
+
+@dataclass(frozen=True)
+class UnderReview:
+    """The text a reviewer reads, and the earlier text it is compared with (None: it never read otherwise)."""
+
+    text: dict
+    since_version: int | None
+    since_text: dict | None
+
+
+def under_review(s: Session, entry_id: str) -> UnderReview | None:
+    """The pending change of a published entry against the published text; else the latest version against
+    the last published text that differs from it, else against the last text that differs."""
+    row = s.get(EntryRow, entry_id)
+    waiting = pending.pending_of(s, entry_id) if row is not None and row.state == "published" else None
+    if waiting is not None:
+        return UnderReview(waiting.record, row.version, row_to_entry(row).to_dict())
+    records = s.execute(select(Revision.version, Revision.state, Revision.record)
+                        .where(Revision.entry_id == entry_id).order_by(Revision.version.desc())).all()
+    if not records or records[0].record is None:
+        return None
+    current = records[0].record
+    older = [r for r in records[1:] if r.record is not None and r.record != current]
+    since = next((r for r in older if r.state == "published"), older[0] if older else None)
+    return UnderReview(current, since.version if since else None, since.record if since else None)
 
 
 @dataclass(frozen=True)

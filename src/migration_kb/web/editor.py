@@ -11,11 +11,12 @@ from ..entryfiles import entry_to_text
 from ..errors import N_, Invalid, NotFound
 from ..reads import entries as reads
 from ..records import Entry, panel_refs, validate_entry
-from ..render import markdown_to_html
 from ..store import StaleVersion, all_events, save_entry
 from .auth import current_user, no_store, require
-from .entry_form import EntryForm, dom_id
-from .history import diff_lines
+from .entry_compare import as_it_reads, changes
+from .entry_form import EntryForm, dom_id, resolve_countries
+from .form_messages import field_label, translated_message
+from .i18n import asked_lang
 from .services import kb
 
 bp = Blueprint("editor", __name__)
@@ -45,7 +46,7 @@ def _render(form: EntryForm, entry_id: str | None, status: int = 200, template: 
             **extra):
     return render_template(template, form=form, entry_id=entry_id, v=form.values, tax=kb().taxonomy,
                            suggested_blocs=form.suggested_blocs(kb().taxonomy), panels=_panel_choices(),
-                           dom_id=dom_id, **extra), status
+                           dom_id=dom_id, field_label=field_label, message=translated_message, **extra), status
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])
@@ -74,8 +75,16 @@ def edit_entry(entry_id: str):
 @bp.post("/entries/preview")
 @require("write_entries")
 def preview():
-    """The body as the entry page will show it (sanitised); the editor's script asks for it as one types."""
-    return str(markdown_to_html(request.form.get("body", ""))), 200, {"Content-Type": "text/html; charset=utf-8"}
+    """The entry as its page will read (body sanitised, findings, tags, sources); the editor's script asks for
+    it as one types."""
+    html = render_template("editor/_entry_preview.html", reads=_reads(EntryForm.from_request(request.form)))
+    return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _reads(form: EntryForm) -> dict:
+    """The form's values as the entry will read, countries resolved as the save resolves them."""
+    return as_it_reads({**form.values, "countries": resolve_countries(form.values.get("countries", ""),
+                                                                      kb().taxonomy)})
 
 
 def _submit(form: EntryForm, entry_id: str | None):
@@ -83,7 +92,7 @@ def _submit(form: EntryForm, entry_id: str | None):
     if form.apply(op):
         return _render(form, entry_id)
     if op == "preview":
-        return _render(form, entry_id, preview=markdown_to_html(form.values["body"]))
+        return _render(form, entry_id, reads=_reads(form))
     form.prune()
     message = " ".join(form.values["message"].split())[:500] or None
     # The form is where its errors are shown: an invalid entry (the validator's errors, or the store's, such
@@ -116,7 +125,7 @@ def _submit(form: EntryForm, entry_id: str | None):
                 "expert approves this one.", v=result.version))
     else:
         flash(_("Saved version %(v)d.", v=result.version))
-    return redirect(url_for("review.review_page", entry_id=entry.id))
+    return redirect(url_for("review.review_page", entry_id=entry.id, lang=asked_lang()))
 
 
 def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
@@ -128,4 +137,4 @@ def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
     theirs_text, mine_text = entry_to_text(theirs), entry_to_text(mine)
     form.version = exc.current
     return _render(form, mine.id, 409, template="editor/conflict.html", row=info, theirs=theirs_text,
-                   mine=mine_text, lines=diff_lines(theirs_text, mine_text), seen=exc.expected)
+                   mine=mine_text, changed=changes(theirs.to_dict(), mine.to_dict()), seen=exc.expected)

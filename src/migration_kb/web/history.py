@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
-import yaml
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import pending
-from ..entryfiles import entry_to_text
 from ..errors import Invalid
 from ..reads import editing
 from ..reads.entries import EntryInfo, entry_info
-from ..records import ValidationError, validate_entry
 from ..store import revision_entry
 from .auth import current_user, no_store, require
+from .entry_compare import changes
 from .services import kb
 
 bp = Blueprint("history", __name__)
 bp.after_request(no_store)
-
-
-def revision_text(record: dict | None) -> str:
-    """A revision as the entry file it was (empty for a deletion), so diffs read like file diffs."""
-    if record is None:
-        return ""
-    try:
-        return entry_to_text(validate_entry(record, taxonomy=kb().taxonomy))
-    except ValidationError:  # the vocabularies changed since: show the stored record as it is
-        return yaml.safe_dump(record, allow_unicode=True, sort_keys=False)
 
 
 SERVER_PATH = re.compile(r"^imported (?:[A-Za-z]:)?[/\\].*?[/\\]((?:entries|events)[/\\][^/\\]+|[^/\\]+)$")
@@ -42,21 +29,6 @@ def shown_message(message: str | None) -> str:
     if not message:
         return ""
     return SERVER_PATH.sub(lambda m: "imported " + m.group(1).replace("\\", "/"), message)
-
-
-def diff_lines(before: str, after: str) -> list[tuple[str, str]]:
-    """(kind, line) pairs of a unified diff: kind is 'head', 'hunk', 'del', 'add' or 'same'. Templates
-    escape the lines like any other text."""
-    out = []
-    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after", lineterm="", n=3):
-        if line.startswith(("---", "+++")):
-            kind = "head"
-        elif line.startswith("@@"):
-            kind = "hunk"
-        else:
-            kind = {"-": "del", "+": "add"}.get(line[:1], "same")
-        out.append((kind, line))
-    return out
 
 
 def _revisions(entry_id: str) -> tuple[EntryInfo, list[editing.RevisionLine]]:
@@ -94,8 +66,8 @@ def diff_page(entry_id: str):
         abort(400, description=_("Choose two versions to compare (from and to)."))
     if old not in by_version or new not in by_version:
         abort(404, description=_("There is no such version of this entry."))
-    lines = diff_lines(revision_text(by_version[old].record), revision_text(by_version[new].record))
-    return render_template("editor/diff.html", row=row, old=by_version[old], new=by_version[new], lines=lines,
+    changed = changes(by_version[old].record, by_version[new].record)
+    return render_template("editor/diff.html", row=row, old=by_version[old], new=by_version[new], changed=changed,
                            versions=sorted(by_version), message=shown_message)
 
 

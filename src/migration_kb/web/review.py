@@ -11,6 +11,8 @@ from ..reads import editing
 from ..store import StaleVersion
 from ..workflow import act
 from .auth import current_user, no_store, require
+from .entry_compare import as_it_reads, changes
+from .i18n import asked_lang
 from .services import kb
 
 bp = Blueprint("review", __name__)
@@ -37,13 +39,16 @@ def review_page(entry_id: str, error: str | None = None, status: int = 200):
     user = current_user()
     with kb().db.session() as s:
         review = editing.review_state(s, entry_id, user)
+        text = editing.under_review(s, entry_id) if review is not None else None
     if review is None:
         abort(404)
+    since = text and text.since_version and {"version": text.since_version}
     return render_template("editor/review.html", row=review.entry, steps=review.steps, step_names=step_names(),
                            reviews=review.reviews, author_names=review.author_names, error=error,
                            is_author=review.is_author, creator=review.creator, latest=review.latest,
-                           pending=review.pending, pending_by=review.pending.author if review.pending else None
-                           ), status
+                           pending=review.pending, pending_by=review.pending.author if review.pending else None,
+                           reads=as_it_reads(text.text) if text else None, since=since,
+                           changed=changes(text.since_text, text.text) if since else []), status
 
 
 @bp.post("/entries/<entry_id>/review")
@@ -65,7 +70,7 @@ def take_step(entry_id: str):
         return review_page(entry_id, error=_(exc.template, **exc.values), status=exc.status)
     kb().written()
     flash(done_messages()[step])
-    return redirect(url_for("review.review_page", entry_id=entry_id))
+    return redirect(url_for("review.review_page", entry_id=entry_id, lang=asked_lang()))
 
 
 @bp.get("/desk")

@@ -13,8 +13,10 @@ from flask_babel import gettext as _
 from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
 from ..spreadsheets import SafeCSVWriter
+from ..store import published_entries
 from .criteria import Criteria
-from .i18n import asked_lang
+from .i18n import asked_lang, ui_lang
+from .labels import practice_status
 from .services import kb
 
 bp = Blueprint("search", __name__)
@@ -75,18 +77,48 @@ EXPORT_COLUMNS = ("id", "title", "summary", "language", "themes", "blocs", "coun
                   "year_end", "url")
 
 
+def _csv_columns() -> list[str]:
+    """The CSV's column labels, in the UI language (the order of `_csv_row`)."""
+    return [_("Identifier"), _("Title"), _("Summary"), _("Language"), _("Themes"), _("Region blocs"),
+            _("Countries"), _("Topics"), _("From year"), _("To year"), _("Status"), _("Findings"), _("Address")]
+
+
+def _csv_row(entry, lang: str) -> list:
+    """An entry as spreadsheet cells: tags by their names in the UI language, findings one a line."""
+    tax = kb().taxonomy
+
+    def names(vocabulary: str, values) -> str:
+        return "; ".join(tax.label(vocabulary, v, lang) for v in values)
+
+    findings = "\n".join(f"{tax.label('finding_kind', f.kind, lang)}: {f.text}" for f in entry.findings)
+    return [entry.id, entry.title, entry.summary, tax.label("language", entry.language, lang),
+            names("theme", entry.themes), "; ".join(entry.blocs), names("country", entry.countries),
+            names("topic", entry.topics), entry.year_start or "", entry.year_end or "",
+            practice_status(entry.status) if entry.status else "", findings,
+            url_for("entries.entry_page", entry_id=entry.id, _external=True)]
+
+
 @bp.get("/search.csv")
 def export_csv():
+    """Every match as a spreadsheet opens it: UTF-8 with a byte-order mark (without it Excel reads the accents
+    as Latin-1), labels in the UI language, the practice's status and its findings."""
     req = read_request()
+    lang = ui_lang()
 
     def rows():
         buffer = io.StringIO()
         writer = SafeCSVWriter(buffer)  # cells a spreadsheet would run as formulas are neutralised
-        writer.writerow(EXPORT_COLUMNS)
-        for hit in _all_hits(req):
-            writer.writerow([hit.id, hit.title, hit.summary, hit.language, ";".join(hit.themes), ";".join(hit.blocs),
-                             ";".join(hit.countries), ";".join(hit.topics), hit.year_start or "", hit.year_end or "",
-                             url_for("entries.entry_page", entry_id=hit.id, _external=True)])
+        writer.writerow(_csv_columns())
+        yield "\ufeff" + buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        hits = [hit.id for hit in _all_hits(req)]
+        for start in range(0, len(hits), 200):
+            with kb().db.session() as s:
+                entries = {e.id: e for e, _version, _updated in published_entries(s, hits[start:start + 200])}
+            for entry_id in hits[start:start + 200]:
+                if entry_id in entries:
+                    writer.writerow(_csv_row(entries[entry_id], lang))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

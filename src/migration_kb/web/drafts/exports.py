@@ -7,12 +7,13 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Response, abort, request
+from flask import Response, abort, request, url_for
 
 from ...drafting.export_docx import to_docx
 from ...drafting.export_html import to_html
 from ...drafting.export_markdown import to_markdown
 from ...drafting.view import build_view
+from ...drafting.words import file_name
 from ..auth import require
 from ..services import kb
 from .common import api, bp, export_context, open_draft, rapporteur_page
@@ -37,7 +38,7 @@ def export(draft_id: int) -> Response:
         view = build_view(s, open_draft(s, draft_id), kb().taxonomy)
     ctx = export_context()
     mimetype, ext = EXPORTS[fmt]
-    filename = f"draft-{view.id}-v{view.version}.{ext}"
+    filename = file_name(view.title, ext)
     headers = {"Content-Disposition": f'{"inline" if fmt == "html" else "attachment"}; filename="{filename}"'}
     if fmt == "md":
         return Response(to_markdown(view, ctx), headers=headers, content_type=mimetype)
@@ -46,7 +47,8 @@ def export(draft_id: int) -> Response:
     css, digest = print_css()
     headers["Content-Security-Policy"] = (f"default-src 'none'; style-src '{digest}'; img-src 'self' data:; "
                                           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-    return Response(to_html(view, ctx, css), headers=headers, content_type=mimetype)
+    back = url_for("drafts.draft_page", draft_id=view.id, _external=True)
+    return Response(to_html(view, ctx, css, back=back), headers=headers, content_type=mimetype)
 
 
 @bp.get("/drafts/<int:draft_id>/export")

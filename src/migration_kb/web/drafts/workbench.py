@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 
 from flask import abort, render_template, request
 
+from ...drafting import access
 from ...drafting import workbench as findings
 from ...records import FINDING_KINDS
+from ..auth import can, current_user
 from ..criteria import Criteria
 from ..i18n import asked_lang
 from ..search import read_request
@@ -76,7 +78,18 @@ def workbench():
         kinds, panels = _workbench_filters(panels_known)
         found = findings.collect(s, kb().searcher, req, kinds, panels)
     draft_id = request.args.get("draft", type=int)
+    in_draft = _cited(draft_id)
     criteria = FindingCriteria(req, asked_lang(), "/findings", kinds=kinds, panels=panels, draft=draft_id)
     pages = max(1, -(-found.total // req.per_page))
     return render_template("drafts/workbench.html", criteria=criteria, found=found, pages=pages,
-                           panel_titles=panels_known, current_draft=draft_id, facet_shown=6)
+                           panel_titles=panels_known, current_draft=draft_id, facet_shown=6,
+                           in_draft=in_draft)
+
+
+def _cited(draft_id: int | None) -> set[str]:
+    """The findings the chosen draft already cites (none when there is no draft, or not one of the user's)."""
+    if not draft_id or not can("draft", current_user()):
+        return set()
+    with kb().db.session() as s:
+        draft = access.draft_for(s, draft_id, current_user())
+        return {f"{i.entry_id}:{i.finding_position}" for i in draft.items} if draft else set()

@@ -6,7 +6,8 @@
   var form = document.getElementById("entry-form");
   if (!form) { return; }
 
-  // -- live preview: the server renders and sanitises; we only place its answer ---------------------------
+  // -- live preview: the server renders the whole entry (body sanitised, findings, tags, sources) from the
+  //    form as it stands; we only place its answer ---------------------------------------------------------
   var body = form.querySelector("textarea[name=body]");
   var preview = document.getElementById("preview");
   var token = form.querySelector("input[name=csrf_token]");
@@ -14,21 +15,22 @@
   var asked = 0;
   function refresh() {
     var mine = ++asked;
-    var data = new FormData();
-    data.append("body", body.value);
-    data.append("csrf_token", token.value);
+    var data = new FormData(form);
+    data.delete("op");
     fetch(body.getAttribute("data-preview"), {method: "POST", body: data, credentials: "same-origin",
                                               headers: {"X-CSRF-Token": token.value}})
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) { if (mine === asked) { preview.innerHTML = html; } })
       .catch(function () { /* the Preview button still works */ });
   }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  }
   if (body && preview && token) {
-    body.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(refresh, 400);
-    });
-    if (body.value.trim() && !preview.querySelector(":not(.hint)")) { refresh(); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    if (!preview.querySelector(":not(.hint)")) { refresh(); }
   }
 
   // -- countries and the blocs they suggest -------------------------------------------------------------
