@@ -77,4 +77,16 @@ def sign_in(page, server, name: str) -> None:
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator("nav.account summary")).to_have_text(name)
+
+
+def account_menu(page):
+    """Open the user's menu in the header (the desk stays in sight; the rest is under the user's name)."""
+    menu = page.locator("nav.account details.menu")
+    if not menu.evaluate("el => el.open"):
+        menu.locator("summary").click()
+    return menu
+
+
+def sign_out(page) -> None:
+    account_menu(page).get_by_role("button", name="Sign out").click()

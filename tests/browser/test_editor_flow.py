@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD, account_menu, sign_in, sign_out
 
 
 def test_write_review_publish_and_find(page, server, shot):
@@ -16,7 +16,7 @@ def test_write_review_publish_and_find(page, server, shot):
     # -- the first expert writes an entry --------------------------------------------------------------------
     sign_in(page, server, "amara")
     shot(page, "signed-in")
-    page.get_by_role("link", name="New entry").click()
+    account_menu(page).get_by_role("link", name="New entry").click()
     expect(page.get_by_role("heading", name="New entry")).to_be_visible()
     page.get_by_label("Title", exact=True).fill("Wyvernbridge seasonal workers programme")
     page.get_by_label("Labour mobility and regional integration").check()
@@ -58,7 +58,7 @@ def test_write_review_publish_and_find(page, server, shot):
     expect(page.locator(".context .state")).to_have_text("in review")
     expect(page.get_by_role("button", name="Approve and publish")).to_have_count(0)  # not by its author
     shot(page, "submitted")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # not public yet
     page.goto(server.url + "/?q=wyvernbridge")
@@ -75,7 +75,7 @@ def test_write_review_publish_and_find(page, server, shot):
     shot(page, "approved")
 
     # -- the public finds it in the search (within a second here; bench/search_bench.py measures it) -----
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     deadline = time.monotonic() + 5.0  # generous, so a loaded CI machine does not turn latency into a failure
     while True:
         page.goto(server.url + "/?q=wyvernbridge")

@@ -12,11 +12,7 @@ import urllib.request
 import yaml
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, sign_in
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+from .conftest import PASSWORD, sign_in, sign_out
 
 
 def experts(server, *names: str) -> None:

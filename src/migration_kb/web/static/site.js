@@ -12,6 +12,19 @@
       box.select();
     }
   });
+  // The user's menu closes on a click elsewhere or on Escape, as menus do (without this file: on its name).
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
   // Facet groups the delegate opened or closed stay that way from one search to the next.
   var store;
   try { store = window.sessionStorage; } catch (e) { store = null; }
