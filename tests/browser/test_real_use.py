@@ -288,3 +288,45 @@ def test_no_english_on_spanish_pages(browser, server, shot):
             shot(page, name)
     context.close()
     assert not found, found
+
+
+# -- items 5, 6, 10, 11: what the results page says -------------------------------------------------------------
+def shown_total(page) -> int:
+    """The number of practices the page says it found ("1–20 of 134 practices", "15 prácticas")."""
+    return int(re.findall(r"\d+", page.locator("p.total").inner_text())[-1])
+
+
+def test_the_total_counts_practices_that_match_most_of_the_words(page, server, shot):
+    page.goto(server.url + "/?lang=es")
+    everything = shown_total(page)
+    page.goto(server.url + "/?lang=es&q=trabajadores+temporales+agr%C3%ADcolas")
+    shot(page, "precise-total")
+    assert 0 < shown_total(page) <= everything // 5  # before: 97 of 134, any one word was enough
+    page.goto(server.url + "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert shown_total(page) <= 3  # before: 40, on the digit "1"
+    expect(page.locator("p.suggestion")).to_have_count(0)  # and no "did you mean alerta(1)"
+
+
+def test_did_you_mean_only_where_it_helps(page, server, shot):
+    page.goto(server.url + "/?q=seasonl+agricultrual+workers")
+    expect(page.locator("p.suggestion em")).to_have_text("seasonal agricultural workers")
+    shot(page, "did-you-mean")
+    for q in ("seasonal workers", "xylophone quant", "migrants en Allemagne"):
+        page.goto(server.url + "/?" + f"q={q}".replace(" ", "+"))
+        expect(page.locator("p.suggestion")).to_have_count(0)
+
+
+def test_a_reversed_year_range_says_what_is_wrong(page, server, shot):
+    answer = page.goto(server.url + "/?q=migrants&year_from=2030&year_to=1990")
+    assert answer.status == 400
+    expect(page.locator("main")).to_contain_text("2030")
+    expect(page.locator("main")).to_contain_text("1990")
+    shot(page, "reversed-years")
+
+
+def test_snippets_read_as_plain_text(page, server, shot):
+    page.goto(server.url + "/?q=Lecciones+para+otros+Estados")
+    snippets = page.locator("p.snippet").all_inner_texts()
+    shot(page, "plain-snippets")
+    assert snippets and not [s for s in snippets if re.search(r"(^|\s)#{1,6}\s|\*\*|\]\(", s)], snippets
+    expect(page.locator("p.snippet mark").first).to_be_visible()
