@@ -71,6 +71,14 @@ def axe():
 PASSWORD = "a long password!"
 
 
+def add_user(server, name: str, role: str, password: str = PASSWORD) -> None:
+    """An account on the shared server; one an earlier test of the session made is used as it is."""
+    try:
+        server.cli("users", "add", name, "--role", role, input=password + "\n")
+    except RuntimeError as exc:
+        assert "already exists" in str(exc), exc
+
+
 def sign_in(page, server, name: str) -> None:
     """Sign in as `name` (an account made with PASSWORD) and wait for the signed-in header."""
     page.goto(server.url + "/sign-in")

@@ -6,12 +6,12 @@ import time
 
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, account_menu, sign_in, sign_out
+from .conftest import account_menu, add_user, sign_in, sign_out
 
 
 def test_write_review_publish_and_find(page, server, shot):
     for name in ("amara", "bruno"):
-        server.cli("users", "add", name, "--role", "expert", input=PASSWORD + "\n")
+        add_user(server, name, "expert")
 
     # -- the first expert writes an entry --------------------------------------------------------------------
     sign_in(page, server, "amara")
@@ -89,7 +89,7 @@ def test_write_review_publish_and_find(page, server, shot):
 
 
 def test_the_experts_pages_have_no_serious_accessibility_violations(browser, server, axe, shot):
-    server.cli("users", "add", "cleo", "--role", "expert", input=PASSWORD + "\n")
+    add_user(server, "cleo", "expert")
     context = browser.new_context(bypass_csp=True)  # axe-core is injected inline, which the CSP refuses
     page = context.new_page()
     try:

@@ -3,7 +3,6 @@ seen where a person sees it: in Chromium against the real server."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -14,20 +13,15 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT
+from tests.browser import conftest
+from tests.browser.conftest import ROOT, add_user
 
-PASSWORD = "a long password!"
 ENTRY = "mercosur-residence-agreement"
 
 
 def sign_in(page, server, name: str, role: str) -> None:
-    with contextlib.suppress(Exception):  # the account may exist from an earlier test of this session
-        server.cli("users", "add", name, "--role", role, input=PASSWORD + "\n")
-    page.goto(server.url + "/sign-in")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("nav.account summary")).to_have_text(name)
+    add_user(server, name, role)
+    conftest.sign_in(page, server, name)
 
 
 def new_draft(page, server, title: str, workbench_query: str) -> str:

@@ -12,15 +12,12 @@ import urllib.request
 import yaml
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, sign_in, sign_out
+from .conftest import add_user, sign_in, sign_out
 
 
 def experts(server, *names: str) -> None:
     for name in names:
-        try:
-            server.cli("users", "add", name, "--role", "expert", input=PASSWORD + "\n")
-        except RuntimeError as exc:  # added by an earlier test of this session
-            assert "exists" in str(exc), exc
+        add_user(server, name, "expert")
 
 
 def public_json(server, path: str) -> dict:
@@ -160,10 +157,7 @@ def test_the_history_names_no_server_path(page, server):
 
 
 def test_typed_draft_texts_are_never_lost(page, server, browser, shot):
-    try:
-        server.cli("users", "add", "rosa", "--role", "rapporteur", input=PASSWORD + "\n")
-    except RuntimeError as exc:
-        assert "exists" in str(exc), exc
+    add_user(server, "rosa", "rapporteur")
     sign_in(page, server, "rosa")
     page.goto(server.url + "/drafts")
     page.get_by_label("Title").fill("Nothing lost")
