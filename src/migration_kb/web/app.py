@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
         review,
         search,
         vocabularies,
+        workbooks,
     )
 
     app.register_blueprint(search.bp)
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(citations.bp)
     app.register_blueprint(oai.bp)
     app.register_blueprint(vocabularies.bp)
+    app.register_blueprint(workbooks.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)
