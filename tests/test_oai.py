@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 with warnings.catch_warnings():  # sickle 0.7 has regular expressions in plain strings ("\{")
@@ -208,3 +210,27 @@ def test_repeated_arguments_and_the_harvesters_errors(server):
         harvester.GetRecord(identifier=PREFIX + "nothing-here", metadataPrefix="oai_dc")
     with pytest.raises(BadResumptionToken):
         harvester.ListRecords(resumptionToken="bm90IGEgdG9rZW4")
+
+
+KEYS = st.sampled_from(["verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken", "x"])
+VALUES = st.one_of(st.sampled_from(["Identify", "ListRecords", "ListIdentifiers", "GetRecord", "ListSets",
+                                    "ListMetadataFormats", "oai_dc", "theme", "bloc:MERCOSUR", "2020-01-01",
+                                    "2020-01-01T00:00:00Z", "oai:migration-kb:mercosur-residence-agreement",
+                                    "eyJhIjoieiIsImMiOjUwfQ"]),
+                   st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(KEYS, VALUES), max_size=5), post=st.booleans())
+@example(pairs=[("verb", "ListRecords"), ("resumptionToken", "\x01")], post=False)
+@example(pairs=[("verb", "GetRecord"), ("metadataPrefix", "oai_dc"), ("identifier", "a\x01b")], post=True)
+@example(pairs=[("verb", "ListRecords"), ("metadataPrefix", "\x00"), ("set", "\x0b")], post=False)
+def test_any_request_gets_a_valid_oai_answer(client, pairs, post):
+    """Generated arguments, by GET and POST: always 200 and a document the protocol's schema accepts."""
+    if post:
+        answer = client.post("/oai", data=urllib.parse.urlencode(pairs),
+                             content_type="application/x-www-form-urlencoded")
+    else:
+        answer = client.get("/oai?" + urllib.parse.urlencode(pairs))
+    assert answer.status_code == 200, pairs
+    valid(answer.data)

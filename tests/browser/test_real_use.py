@@ -126,7 +126,8 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "bloc-mercosur": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM", "country": "/countries/BR",
               "coverage": "/coverage", "coverage-by-country": "/coverage?by=country", "event": WORKSHOP,
               "sign-in": "/sign-in"}
-SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement"}
+SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement",
+             "desk": "/desk"}
 
 
 def overflow(page) -> tuple[int, int]:

@@ -151,6 +151,7 @@ def decode_token(token: str) -> ListArgs:
     return listing
 
 
+XML_TEXT_RE = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")  # XML 1.0's Char
 PREFIX_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
 
 
@@ -159,6 +160,8 @@ def echoable(args: dict[str, str]) -> dict[str, str]:
     them), so that an answer about a wrong value stays a valid document."""
     out = {}
     for key, value in args.items():
+        if not XML_TEXT_RE.fullmatch(value):
+            continue  # a control character or a lone surrogate cannot be written in XML at all
         if (key == "metadataPrefix" and PREFIX_RE.match(value)) or (key == "set" and SET_RE.match(value)) \
                 or (key == "identifier" and value and not re.search(r"\s", value)) \
                 or key == "resumptionToken":

@@ -31,7 +31,7 @@ def endpoint():
         root = response.envelope(base_url, verb, protocol.echoable(dict(pairs)) if echo else {})
         response.error(root, exc.code, exc.message)
         return _xml(root)
-    root = response.envelope(base_url, req.verb, req.args)
+    root = response.envelope(base_url, req.verb, protocol.echoable(req.args))
     try:
         ANSWERS[req.verb](root, req, base_url)
     except OAIError as exc:
