@@ -74,16 +74,24 @@ def _style(locale: str) -> CitationStylesStyle:
 
 def formatted(cited: Cited, lang: str) -> str:
     """The reference in APA style as HTML (`<i>` around the title), with the words and dates of the UI
-    language. citeproc-py's HTML formatter does not escape the data, so every text is escaped before and the
-    result cleaned after (nh3: only the style's `<i>` stays)."""
+    language."""
+    item = csl_item(cited)
+    del item["abstract"]  # not part of an APA reference; kept out of the cache's keys
+    return _formatted(json.dumps(item, ensure_ascii=False, sort_keys=True), CSL_LOCALES.get(lang, "en-US"))
+
+
+@lru_cache(maxsize=4096)
+def _formatted(item_json: str, locale: str) -> str:
+    """citeproc-py renders APA's large style in about 25 ms, so a reference is kept once made (keyed by the
+    item: a new version, title or address makes a new one). Its HTML formatter does not escape the data, so
+    every text is escaped before and the result cleaned after (nh3: only the style's `<i>` stays)."""
     item = {key: html.escape(value, quote=False) if isinstance(value, str) else value
-            for key, value in csl_item(cited).items()}
+            for key, value in json.loads(item_json).items()}
     item.pop("publisher")  # APA leaves out a publisher that is the site's own name ...
     if item["author"][0]["literal"] == SITE:
         item.pop("container-title")  # ... and a site name that is the author's
     item["author"] = [{"literal": html.escape(item["author"][0]["literal"], quote=False)}]
-    bibliography = CitationStylesBibliography(_style(CSL_LOCALES.get(lang, "en-US")), CiteProcJSON([item]),
-                                              formatter.html)
+    bibliography = CitationStylesBibliography(_style(locale), CiteProcJSON([item]), formatter.html)
     bibliography.register(Citation([CitationItem(item["id"])]))
     return nh3.clean(str(bibliography.bibliography()[0]), tags={"i"}, attributes={})
 

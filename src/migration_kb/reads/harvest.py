@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..models import EntryRow, Review, Revision, Tag
 from ..records import Entry
-from ..store import row_to_entry
+from ..store import published_entries
 
 SET_VOCABULARIES = {"theme": "themes", "bloc": "blocs"}  # a set's prefix -> the entry field it reads
 
@@ -74,7 +74,8 @@ def one(s: Session, entry_id: str) -> Harvested | None:
 
 
 def _current(s: Session, selection: Selection, after: str | None, limit: int, only: str | None = None):
-    query = select(EntryRow).where(or_(EntryRow.state == "published", _once_published(EntryRow.id)))
+    query = select(EntryRow.id, EntryRow.state, EntryRow.updated_at).where(
+        or_(EntryRow.state == "published", _once_published(EntryRow.id)))
     if only is not None:
         query = query.where(EntryRow.id == only)
     if after is not None:
@@ -87,12 +88,21 @@ def _current(s: Session, selection: Selection, after: str | None, limit: int, on
         prefix, _, value = selection.set_spec.partition(":")
         tag = and_(Tag.entry_id == EntryRow.id, Tag.vocabulary == prefix)
         query = query.where(exists().where(tag, Tag.value == value) if value else exists().where(tag))
+    rows = s.execute(query.order_by(EntryRow.id).limit(limit)).all()
+    # Plain queries, not ORM rows: a page of records is read in four queries (store.published_entries).
+    records = {entry.id: entry for entry, _, _ in published_entries(s, [r.id for r in rows if r.state == "published"])}
+    gone: dict[str, dict[str, list[str]]] = {}
+    for entry_id, vocabulary, value in s.execute(
+            select(Tag.entry_id, Tag.vocabulary, Tag.value)
+            .where(Tag.entry_id.in_([r.id for r in rows if r.state != "published"]),
+                   Tag.vocabulary.in_(("theme", "bloc"))).order_by(Tag.entry_id, Tag.position)):
+        gone.setdefault(entry_id, {}).setdefault(vocabulary, []).append(value)
     out = []
-    for row in s.scalars(query.order_by(EntryRow.id).limit(limit)):
-        entry = row_to_entry(row)
-        published = row.state == "published"
-        out.append(Harvested(row.id, _utc(row.updated_at), not published, _sets(entry.themes, entry.blocs),
-                             entry if published else None))
+    for entry_id, _state, updated in rows:
+        entry = records.get(entry_id)
+        sets = _sets(entry.themes, entry.blocs) if entry else _sets(gone.get(entry_id, {}).get("theme", ()),
+                                                                     gone.get(entry_id, {}).get("bloc", ()))
+        out.append(Harvested(entry_id, _utc(updated), entry is None, sets, entry))
     return out
 
 
