@@ -139,6 +139,21 @@ def test_deleted_records_stay_announced(server):
     assert PREFIX + gone in [h.identifier for h in harvester.ListIdentifiers(metadataPrefix="oai_dc", set=theme)]
 
 
+def test_a_draft_never_published_is_never_announced(server):
+    expert = server.token("oai-expert", "expert")
+    body = {"id": "oai-never-published", "title": "A draft", "summary": "Not public.", "language": "en",
+            "themes": ["protection"], "countries": ["MX"], "body": "Draft."}
+    assert server.request("POST", "/api/v1/entries", body, token=expert)[0] == 201
+    root = oai(server, verb="GetRecord", metadataPrefix="oai_dc", identifier=PREFIX + "oai-never-published")
+    assert error_code(root) == "idDoesNotExist"
+    assert server.request("DELETE", "/api/v1/entries/oai-never-published", token=expert)[0] == 204
+    root = oai(server, verb="GetRecord", metadataPrefix="oai_dc", identifier=PREFIX + "oai-never-published")
+    assert error_code(root) == "idDoesNotExist"
+    harvester = CheckedSickle(server.url + "/oai")
+    assert PREFIX + "oai-never-published" not in [h.identifier for h in harvester.ListIdentifiers(
+        metadataPrefix="oai_dc")]
+
+
 def test_identify_formats_and_sets(server):
     root = oai(server, verb="Identify")
     identify = root.find("oai:Identify", NS)

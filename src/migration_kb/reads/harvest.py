@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..models import EntryRow, Review, Revision, Tag
 from ..records import Entry
@@ -43,7 +43,8 @@ class Selection:
 
 
 def _once_published(entry_id):
-    return or_(exists().where(Revision.entry_id == entry_id, Revision.state == "published"),
+    saved = aliased(Revision)  # its own name: the outer query may read `revisions` too
+    return or_(exists().where(saved.entry_id == entry_id, saved.state == "published"),
                exists().where(Review.entry_id == entry_id, Review.decision == "approve"))
 
 
