@@ -270,6 +270,13 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
             check(f"POST /sign-in {name}={label}", *stranger.post("/sign-in", stranger.encode({**fields, name: raw})))
     reached.add("account.sign_in")
 
+    # -- OAI-PMH takes POST too (it reads only): every argument with every shape, an answer every time -----------
+    for name in ("verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken"):
+        for label, raw, _ in SHAPES:
+            body = b"verb=ListRecords&metadataPrefix=oai_dc&" + name.encode() + b"=" + raw
+            check(f"POST /oai {name}={label}", *stranger.post("/oai", body))
+    reached.add("oai.endpoint")
+
     took = time.perf_counter() - started
     print(f"{sum(seen.values())} requests in {took:.1f} s: {dict(seen)}")
     assert not failures, "\n".join(failures[:20]) + "\n" + server.log_text()[-3000:]

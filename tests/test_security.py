@@ -104,7 +104,9 @@ EVIL_URL = "https://example.org/?q=%22%3E%3Cscript%3Ealert(4)%3C/script%3E"
 
 def assert_inert(html: str, where: str) -> None:
     assert "<script>alert" not in html, where
-    assert "<img src=x" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", ""), where
+    # the payload's ">" escaped, as HTML does it or as the entry page's JSON-LD does (a data block): no tag forms
+    inert = html.replace("onerror=alert(2)&gt;", "").replace("onerror=alert(2)\\u003e", "")
+    assert "<img src=x" not in html and "onerror=alert" not in inert, where
     assert 'href="javascript:' not in html, where
 
 

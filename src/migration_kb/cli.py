@@ -11,11 +11,13 @@ import click
 from . import accounts
 from .config import Settings
 from .db import Database, open_database
-from .importer import check_paths, export_all, import_paths
+from .importer import all_entries, check_paths, export_all, import_paths, import_workbook
 from .reads.entries import is_empty, published_count
 from .taxonomy import TaxonomyError
+from .workbooks import WorkbookError, write_csv, write_xlsx
 
 EXIT_INVALID = 1  # a file or argument is wrong
+SPREADSHEETS = (".xlsx", ".csv")  # what `import` reads as a spreadsheet (docs/spreadsheets.md)
 
 
 class Context:
@@ -96,19 +98,30 @@ def check_cmd(paths: tuple[str, ...]) -> None:
 @click.option("--partial", is_flag=True, help="Import the valid files even when others are invalid.")
 @pass_ctx
 def import_cmd(ctx: Context, paths: tuple[str, ...], partial: bool) -> None:
-    """Validate and import entry/event files or folders (all-or-nothing by default); imported entries are published."""
+    """Validate and import entry/event files or folders, or one spreadsheet (FILE.xlsx, or entries.csv with
+    findings.csv and sources.csv beside it), all-or-nothing by default; imported entries are published."""
     db = ctx.db
-    with _progress(_count_files(paths), "Importing") as tick:
-        report = import_paths(db, list(paths), partial=partial, progress=tick)
+    sheets = [p for p in paths if Path(p).suffix.lower() in SPREADSHEETS]
+    if sheets:
+        if len(paths) > 1:
+            raise click.UsageError("import one spreadsheet at a time, without other files")
+        try:
+            report = import_workbook(db, Path(sheets[0]), partial=partial)
+        except WorkbookError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_INVALID)
+    else:
+        with _progress(_count_files(paths), "Importing") as tick:
+            report = import_paths(db, list(paths), partial=partial, progress=tick)
     _print_errors(report.errors)
     if report.errors and not report.imported:
         click.echo(f"{len(report.errors)} error(s); nothing was imported (use --partial to import the "
-                   f"{report.valid} valid file(s)).", err=True)
+                   f"{report.valid} valid {'row' if sheets else 'file'}(s)).", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"Imported from {report.files} file(s): {report.summary()}.")
     _after_write(ctx)
     if report.errors:
-        click.echo(f"{len(report.errors)} file(s) were not imported.", err=True)
+        click.echo(f"{len(report.errors)} {'problem' if sheets else 'file'}(s) were not imported.", err=True)
         sys.exit(EXIT_INVALID)
 
 
@@ -122,10 +135,28 @@ def _after_write(ctx: Context) -> None:
 
 
 @main.command("export")
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["files", "xlsx", "csv"]), default="files", show_default=True,
+              help="files: the entry format in FOLDER; xlsx: one workbook FOLDER (a file name); csv: entries.csv, "
+                   "findings.csv and sources.csv in FOLDER.")
 @pass_ctx
-def export_cmd(ctx: Context, folder: str) -> None:
-    """Write every entry and event back as files in the entry format (they re-import unchanged)."""
+def export_cmd(ctx: Context, folder: str, fmt: str) -> None:
+    """Write every entry and event back as files in the entry format (they re-import unchanged), or every
+    entry as a spreadsheet (it re-imports unchanged too)."""
+    if fmt != "files":
+        entries = all_entries(ctx.db)
+        try:
+            if fmt == "xlsx":
+                write_xlsx(entries, Path(folder))
+            else:
+                write_csv(entries, Path(folder))
+        except WorkbookError as exc:
+            click.echo(f"{exc}: export this entry as files instead.", err=True)
+            sys.exit(EXIT_INVALID)
+        click.echo(f"Wrote {len(entries)} entries to {folder}.")
+        return
+    if Path(folder).is_file():
+        raise click.BadParameter("is a file; files are written into a folder", param_hint="FOLDER")
     n_entries, n_events = export_all(ctx.db, Path(folder))
     click.echo(f"Wrote {n_entries} entries to {Path(folder) / 'entries'} and {n_events} events to "
                f"{Path(folder) / 'events'}.")

@@ -128,9 +128,16 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
     report = Report(errors=batch.errors, files=batch.files, valid=len(batch.records))
     if batch.errors and not partial:
         return report
+    _save(db, [(kb_path(parsed.path, paths), record) for parsed, record in batch.records], report, state, author_id)
+    return report
+
+
+def _save(db: Database, records: list[tuple[str, Entry | Event]], report: Report, state: str,
+          author_id: int | None) -> None:
+    """Write the records, each labelled by where it came from, in one transaction (all or nothing)."""
     with db.session() as s:
         known = entry_states(s)
-        for parsed, record in batch.records:
+        for label, record in records:
             if isinstance(record, Event):
                 report.events[save_event(s, record)] += 1
                 continue
@@ -140,11 +147,44 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
                 # re-importing an export must not publish drafts or bring back archived entries.
                 report.entries["unchanged"] += 1
                 continue
-            result = save_entry(s, record, state=state, author_id=author_id,
-                                message=f"imported {kb_path(parsed.path, paths)}", known=current)
+            result = save_entry(s, record, state=state, author_id=author_id, message=f"imported {label}",
+                                known=current)
             report.entries[result.outcome] += 1
     report.imported = True
+
+
+def import_workbook(db: Database, path: Path, *, partial: bool = False, state: str = "published",
+                    author_id: int | None = None) -> Report:
+    """A spreadsheet (xlsx, or entries.csv with findings.csv and sources.csv beside it): every row checked by
+    the one validation, then all-or-nothing like files (or only the valid rows with `partial`)."""
+    from .taxonomy import load as load_taxonomy
+    from .workbooks import read_entries, read_sheets
+
+    sheets = read_sheets(Path(path))  # WorkbookError when it is no workbook at all
+    with db.session() as s:
+        panels, ids = panel_refs(all_events(s)), set(entry_states(s))
+    reading = read_entries(sheets, load_taxonomy(), known_panels=panels, known_entries=ids,
+                           require_sources=state == "published")
+    report = Report(errors=reading.errors, files=1, valid=len(reading.entries))
+    if reading.errors and not partial:
+        return report
+    _save(db, [(f"{Path(path).name} row {number}", entry) for number, entry in reading.entries], report, state,
+          author_id)
     return report
+
+
+def all_entries(db: Database) -> list[Entry]:
+    """Every entry, in id order."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from .models import EntryRow
+    from .store import row_to_entry
+
+    with db.session() as s:
+        rows = s.scalars(select(EntryRow).options(selectinload(EntryRow.tags), selectinload(EntryRow.findings))
+                         .order_by(EntryRow.id))
+        return [row_to_entry(row) for row in rows]
 
 
 def kb_path(path: Path, given) -> str:

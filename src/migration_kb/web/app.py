@@ -58,7 +58,22 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.extensions["migration_kb"] = Services(settings=settings, db=Database(settings), index=index,
                                               searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
 
-    from . import account_email, api, auth_views, browse, drafts, editor, entries, history, review, search
+    from . import (
+        account_email,
+        api,
+        auth_views,
+        browse,
+        citations,
+        drafts,
+        editor,
+        entries,
+        history,
+        oai,
+        review,
+        search,
+        vocabularies,
+        workbooks,
+    )
 
     app.register_blueprint(search.bp)
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
@@ -71,6 +86,10 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(api.bp)
     app.register_blueprint(drafts.bp)
     app.register_blueprint(drafts.api)
+    app.register_blueprint(citations.bp)
+    app.register_blueprint(oai.bp)
+    app.register_blueprint(vocabularies.bp)
+    app.register_blueprint(workbooks.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

@@ -35,6 +35,8 @@ def check_csrf() -> None:
     Origin or Referer, when sent, names this host); with a bearer token the token alone decides."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    if request.path == "/oai":
+        return  # OAI-PMH takes its read-only requests by POST too; it changes nothing
     if request.path.startswith("/api/"):
         if request.headers.get("Authorization", "").startswith("Bearer ") or not session.get("user_id"):
             return  # a token, or no session at all: the route's own check answers 401/403
