@@ -300,3 +300,19 @@ def _change_user(ctx: Context, name: str, change, value) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group("search-log")
+def search_log_cmd() -> None:
+    """What delegates could not find: searches that found fewer than three practices (kept 90 days)."""
+
+
+@search_log_cmd.command("purge")
+@pass_ctx
+def search_log_purge(ctx: Context) -> None:
+    """Delete the lines older than 90 days now (a running server also does it at start and daily)."""
+    from . import search_log
+
+    with ctx.db.session() as s:
+        n = search_log.purge(s)
+    click.echo(f"Deleted {n} search-log line(s) older than {search_log.KEEP_DAYS} days.")

@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
                                               searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
 
     from . import api, auth_views, browse, drafts, editor, entries, history, review, search
+    from . import search_log as search_log_views
 
     app.register_blueprint(search.bp)
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(api.bp)
     app.register_blueprint(drafts.bp)
     app.register_blueprint(drafts.api)
+    app.register_blueprint(search_log_views.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

@@ -15,6 +15,7 @@ from ..search.schema import FACETS
 from ..spreadsheets import SafeCSVWriter
 from .criteria import Criteria
 from .i18n import asked_lang
+from .search_log import note_search
 from .services import kb
 
 bp = Blueprint("search", __name__)
@@ -60,6 +61,7 @@ def search_page():
     req = read_request()
     criteria = Criteria(req, asked_lang(), "/")
     result = kb().searcher.search(req)
+    note_search(req, result.total)  # what delegates could not find (never fails the search)
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
