@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
 
     from . import api, auth_views, browse, drafts, editor, entries, history, review, search
     from . import search_log as search_log_views
+    from . import threads as thread_views
 
     app.register_blueprint(search.bp)
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(drafts.bp)
     app.register_blueprint(drafts.api)
     app.register_blueprint(search_log_views.bp)
+    app.register_blueprint(thread_views.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)
