@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.extensions["migration_kb"] = Services(settings=settings, db=Database(settings), index=index,
                                               searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
 
-    from . import api, auth_views, browse, drafts, editor, entries, history, review, search
+    from . import account_email, api, auth_views, browse, drafts, editor, entries, history, review, search
     from . import search_log as search_log_views
     from . import threads as thread_views
 
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
     app.register_blueprint(entries.bp)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(account_email.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(browse.bp)

@@ -2,14 +2,14 @@
 calls for practices and the entries answering them, focal points of entries and the contacts sent to them
 
 Revision ID: 0010_community
-Revises: 0006
+Revises: 0007_account_email (given as 0006: main's 0007 came first)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_community'
-down_revision = '0006'
+down_revision = '0007_account_email'  # '0006' as given; chained after main's 0007 once merged
 branch_labels = None
 depends_on = None
 
