@@ -231,8 +231,16 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
     # An unconfirmed address, so that the account page shows its "send the link again" form too.
     admin.post("/account/email", admin.encode({"csrf_token": csrf_of(admin.get("/account")[1]),
                                                "email": "fuzz@example.org"}))
+    # Two questions of the admin's own on a published entry, one hidden, so that the edit, hide, restore and
+    # answer forms show too.
+    for question in ("A question", "Another question"):
+        admin.post("/entries/mercosur-residence-agreement/posts",
+                   admin.encode({"csrf_token": csrf_of(admin.get("/account")[1]), "text": question}))
+    hide, fields = next(f for f in admin.forms("/entries/mercosur-residence-agreement") if f[0].endswith("/hide"))
+    admin.post(hide, admin.encode({**fields, "reason": "to show the restore form"}))
     pages = ["/account", "/admin/users", "/drafts", f"/drafts/{draft_id}", "/findings", "/entries/new",
-             "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review"]
+             "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review",
+             "/entries/mercosur-residence-agreement", "/events/oas-2011-bilateral-cooperation"]
     forms, shown = [], set()
     for action, fields in [form for page in pages for form in admin.forms(page)]:
         kind = (re.sub(r"/\d+(?=/|$)", "/N", action.split("?")[0]), *fields)  # one form per row is enough

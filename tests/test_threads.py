@@ -5,13 +5,15 @@ inert markup, CSRF, and generated input on every write route."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
+from testkit.mailbox import Mailbox
 
-from migration_kb import threads
+from migration_kb import accounts, threads
 from migration_kb.models import Post, PostEvent
 from tests.experts import add_people, csrf, signed_in
 
@@ -241,3 +243,42 @@ def test_generated_edits_and_moderation_never_500(app, people, body, action, tar
     response = admin.post(f"/posts/{target}/{action}", data={"csrf_token": csrf(admin), field: body})
     assert response.status_code in (302, 403, 404, 422), response.status_code
     assert re.search(r"Traceback", response.get_data(as_text=True)) is None
+
+
+# -- e-mail notices (a real SMTP server) -------------------------------------------------------------------------
+def verify(app, name: str, address: str | None) -> int:
+    with app.extensions["migration_kb"].db.session() as s:
+        user_id = accounts.account_named(s, name).id
+        if address:
+            accounts.set_email(s, user_id, address)
+            accounts.confirm_email(s, user_id, address)
+        return user_id
+
+
+def test_the_contributor_followers_and_the_asker_are_told_at_verified_addresses(app, people, clean, monkeypatch):
+    add_people(app, {"th-contrib": "expert", "th-follower": "expert", "th-unverified": "expert"})
+    contributor = verify(app, "th-contrib", "contrib@example.org")
+    verify(app, "th-follower", "follower@example.org")
+    verify(app, "th-reader", "reader@example.org")
+    with app.extensions["migration_kb"].db.session() as s:
+        s.execute(text("UPDATE entries SET author_id = :u WHERE id = 'mercosur-residence-agreement'"),
+                  {"u": contributor})
+        s.execute(text("UPDATE users SET email = 'unverified@example.org' WHERE name = 'th-unverified'"))
+    for name in ("th-follower", "th-unverified"):
+        follower = signed_in(app, name)
+        follower.post(ENTRY + "/follow", data={"csrf_token": csrf(follower), "follow": "1"})
+    with Mailbox() as box:
+        monkeypatch.setenv("MIGRATION_KB_SMTP_URL", box.url)
+        asked = post_id(post(signed_in(app, "th-reader"), ENTRY + "/posts", "Who signed it first?"))
+        [to_contributor] = box.wait_for("contrib@example.org")
+        box.wait_for("follower@example.org")
+        assert f"/posts/{asked}" in to_contributor.get_content()
+        assert "Mercosur" in to_contributor["Subject"] or "MERCOSUR" in to_contributor["Subject"].upper()
+        post_id(post(signed_in(app, "th-follower"), ENTRY + "/posts", "Argentina and Brazil.", parent=asked))
+        box.wait_for("reader@example.org")  # the asker hears of the answer
+        box.wait_for("contrib@example.org", count=2)
+        time.sleep(0.3)
+        everyone = [rcpt for rcpts, _ in box.messages for rcpt in rcpts]
+    assert "unverified@example.org" not in everyone
+    assert everyone.count("follower@example.org") == 1  # not told of their own answer
+    assert everyone.count("reader@example.org") == 1  # not told of their own question
