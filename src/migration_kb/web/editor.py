@@ -14,6 +14,7 @@ from ..records import Entry, panel_refs, validate_entry
 from ..render import markdown_to_html
 from ..store import StaleVersion, all_events, save_entry
 from .auth import current_user, no_store, require
+from .calls import respond_from_editor
 from .entry_form import EntryForm, dom_id
 from .history import diff_lines
 from .services import kb
@@ -109,6 +110,8 @@ def _submit(form: EntryForm, entry_id: str | None):
         form.set_errors(exc)
         return _render(form, entry_id, exc.status)
     kb().written()
+    if entry_id is None:
+        respond_from_editor(entry.id)  # written from a call's "Write an entry in response"
     if result.outcome == "unchanged":
         flash(_("Nothing changed: the entry is as it was."))
     elif result.outcome == "pending":
