@@ -125,8 +125,9 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "entry": "/entries/accord-nord-americain-cooperation-travail", "theme": "/themes/protection",
               "bloc-mercosur": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM", "country": "/countries/BR",
               "coverage": "/coverage", "coverage-by-country": "/coverage?by=country", "event": WORKSHOP,
-              "sign-in": "/sign-in"}
-SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement"}
+              "sign-in": "/sign-in", "calls": "/calls"}
+SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement",
+             "search-log": "/search-log", "desk": "/desk"}
 
 
 def overflow(page) -> tuple[int, int]:
@@ -225,7 +226,7 @@ def test_status_in_result_lists(page, server, shot):
 SPANISH_PAGES = {"search": "/", "results": "/?q=trabajo", "entry": "/entries/accord-nord-americain-cooperation-travail",
                  "theme": "/themes/protection", "bloc": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM",
                  "country": "/countries/BR", "coverage": "/coverage", "coverage-by-country": "/coverage?by=country",
-                 "event": WORKSHOP}
+                 "event": WORKSHOP, "calls": "/calls"}
 # The UI's text: every element whose language is the page's (entries' and events' own text carry their lang).
 UI_TEXT = """() => {
   const out = [];
