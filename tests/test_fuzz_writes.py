@@ -243,10 +243,14 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
                 description="Send practices", deadline="2099-12-31")
     admin.post("/calls/new", admin.encode(call))
     assert api(server, "POST", "/api/v1/entries", json.dumps({**ENTRY, "id": "fuzz-call-draft"}).encode())[0] == 201
+    # A published entry with a focal point, so that its page offers "Contact the focal point".
+    focal = {**ENTRY, "id": "fuzz-focal", "focal_point": {"name": "A focal point", "email": "focal@example.org"}}
+    assert api(server, "POST", "/api/v1/entries", json.dumps(focal).encode())[0] == 201
+    assert api(server, "POST", "/api/v1/entries/fuzz-focal/publish?version=1")[0] == 200
     pages = ["/account", "/admin/users", "/drafts", f"/drafts/{draft_id}", "/findings", "/entries/new",
              "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review",
              "/entries/mercosur-residence-agreement", "/events/oas-2011-bilateral-cooperation", "/calls/new",
-             "/calls/1"]
+             "/calls/1", "/entries/fuzz-focal"]
     forms, shown = [], set()
     for action, fields in [form for page in pages for form in admin.forms(page)]:
         kind = (re.sub(r"/\d+(?=/|$)", "/N", action.split("?")[0]), *fields)  # one form per row is enough

@@ -123,10 +123,12 @@ def _after_write(ctx: Context) -> None:
 
 @main.command("export")
 @click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--with-focal-emails", is_flag=True,
+              help="Also write focal points' e-mail addresses (left out by default: they are never shown).")
 @pass_ctx
-def export_cmd(ctx: Context, folder: str) -> None:
+def export_cmd(ctx: Context, folder: str, with_focal_emails: bool) -> None:
     """Write every entry and event back as files in the entry format (they re-import unchanged)."""
-    n_entries, n_events = export_all(ctx.db, Path(folder))
+    n_entries, n_events = export_all(ctx.db, Path(folder), focal_emails=with_focal_emails)
     click.echo(f"Wrote {n_entries} entries to {Path(folder) / 'entries'} and {n_events} events to "
                f"{Path(folder) / 'events'}.")
 

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
 
     from . import account_email, api, auth_views, browse, drafts, editor, entries, history, review, search
     from . import calls as call_views
+    from . import focal_points as focal_point_views
     from . import search_log as search_log_views
     from . import threads as thread_views
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(search_log_views.bp)
     app.register_blueprint(thread_views.bp)
     app.register_blueprint(call_views.bp)
+    app.register_blueprint(focal_point_views.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

@@ -94,6 +94,10 @@ def _submit(form: EntryForm, entry_id: str | None):
         entry = validate_entry(form.data(kb().taxonomy, entry_id), expected_id=entry_id,
                                known_panels=known_panels(), taxonomy=kb().taxonomy)
         with kb().db.session() as s:
+            if entry_id is not None:  # the address on file stays unless the expert removes or replaces it
+                stored = reads.entry_with_info(s, entry_id)
+                entry = entry.keeping_email_of(pending.latest_entry(s, stored[1], stored[0]) if stored else None,
+                                               remove=form.values["focal_email_remove"] == "1")
             if entry_id is None and reads.exists(s, entry.id):
                 form.errors["id"] = [_("another entry already has this id; choose another")]
                 form.focus = "error-summary"
@@ -128,7 +132,7 @@ def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
     theirs, info = _entry(mine.id)
     with kb().db.session() as s:
         theirs = pending.latest_entry(s, info, theirs)
-    theirs_text, mine_text = entry_to_text(theirs), entry_to_text(mine)
+    theirs_text, mine_text = entry_to_text(theirs.public()), entry_to_text(mine.public())
     form.version = exc.current
     return _render(form, mine.id, 409, template="editor/conflict.html", row=info, theirs=theirs_text,
                    mine=mine_text, lines=diff_lines(theirs_text, mine_text), seen=exc.expected)

@@ -28,8 +28,10 @@ def revision_text(record: dict | None) -> str:
     if record is None:
         return ""
     try:
-        return entry_to_text(validate_entry(record, taxonomy=kb().taxonomy))
-    except ValidationError:  # the vocabularies changed since: show the stored record as it is
+        return entry_to_text(validate_entry(record, taxonomy=kb().taxonomy).public())
+    except ValidationError:  # the vocabularies changed since: show the stored record as it is (but the address)
+        if isinstance(record.get("focal_point"), dict):
+            record = {**record, "focal_point": {k: v for k, v in record["focal_point"].items() if k != "email"}}
         return yaml.safe_dump(record, allow_unicode=True, sort_keys=False)
 
 
