@@ -231,8 +231,26 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
     # An unconfirmed address, so that the account page shows its "send the link again" form too.
     admin.post("/account/email", admin.encode({"csrf_token": csrf_of(admin.get("/account")[1]),
                                                "email": "fuzz@example.org"}))
+    # Two questions of the admin's own on a published entry, one hidden, so that the edit, hide, restore and
+    # answer forms show too.
+    for question in ("A question", "Another question"):
+        admin.post("/entries/mercosur-residence-agreement/posts",
+                   admin.encode({"csrf_token": csrf_of(admin.get("/account")[1]), "text": question}))
+    hide, fields = next(f for f in admin.forms("/entries/mercosur-residence-agreement") if f[0].endswith("/hide"))
+    admin.post(hide, admin.encode({**fields, "reason": "to show the restore form"}))
+    # An open call, and an entry of the admin's own in progress, so that the call page offers "respond".
+    call = dict(next(f for a, f in admin.forms("/calls/new") if a == "/calls/new"), title="A call",
+                description="Send practices", deadline="2099-12-31")
+    admin.post("/calls/new", admin.encode(call))
+    assert api(server, "POST", "/api/v1/entries", json.dumps({**ENTRY, "id": "fuzz-call-draft"}).encode())[0] == 201
+    # A published entry with a focal point, so that its page offers "Contact the focal point".
+    focal = {**ENTRY, "id": "fuzz-focal", "focal_point": {"name": "A focal point", "email": "focal@example.org"}}
+    assert api(server, "POST", "/api/v1/entries", json.dumps(focal).encode())[0] == 201
+    assert api(server, "POST", "/api/v1/entries/fuzz-focal/publish?version=1")[0] == 200
     pages = ["/account", "/admin/users", "/drafts", f"/drafts/{draft_id}", "/findings", "/entries/new",
-             "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review"]
+             "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review",
+             "/entries/mercosur-residence-agreement", "/events/oas-2011-bilateral-cooperation", "/calls/new",
+             "/calls/1", "/entries/fuzz-focal"]
     forms, shown = [], set()
     for action, fields in [form for page in pages for form in admin.forms(page)]:
         kind = (re.sub(r"/\d+(?=/|$)", "/N", action.split("?")[0]), *fields)  # one form per row is enough

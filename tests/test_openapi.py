@@ -12,6 +12,7 @@ from migration_kb.records import (
     CONTRIBUTOR_FIELDS,
     ENTRY_FIELDS,
     FINDING_FIELDS,
+    FOCAL_POINT_FIELDS,
     SOURCE_FIELDS,
     ValidationError,
     validate_entry,
@@ -30,6 +31,8 @@ VALID = {"id": "a-valid-entry", "title": "A title", "summary": "A summary.", "la
          "status": "active", "superseded_by": None, "panel": None,
          "contributor": {"name": "A name", "organization": "An organization"},
          "verified": {"date": "2026-01-31", "by": "A checker"},
+         "focal_point": {"name": "A name", "institution": "A ministry", "role": "Director",
+                         "email": "focal@example.org"},
          "sources": [{"title": "A law", "publisher": "A state", "year": 2000, "url": "https://example.org/"}],
          "findings": [{"kind": "strength", "text": "Clear.", "topics": []}], "body": "Body."}
 
@@ -109,6 +112,7 @@ def test_the_document_names_exactly_the_validators_fields():
     assert set(entry) == set(ENTRY_FIELDS) | set(READ_ONLY)
     assert set(entry["sources"]["items"]["properties"]) == set(SOURCE_FIELDS)
     assert set(entry["contributor"]["properties"]) == set(CONTRIBUTOR_FIELDS)
+    assert set(entry["focal_point"]["properties"]) == set(FOCAL_POINT_FIELDS)
     assert set(SCHEMAS["Finding"]["properties"]) - {"id"} == set(FINDING_FIELDS)
     assert set(SCHEMAS["Entry"]["properties"]) == set(entry)
     assert problems(VALID) == set()

@@ -139,8 +139,10 @@ def _after_write(ctx: Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(["files", "xlsx", "csv"]), default="files", show_default=True,
               help="files: the entry format in FOLDER; xlsx: one workbook FOLDER (a file name); csv: entries.csv, "
                    "findings.csv and sources.csv in FOLDER.")
+@click.option("--with-focal-emails", is_flag=True,
+              help="Also write focal points' e-mail addresses (left out by default: they are never shown).")
 @pass_ctx
-def export_cmd(ctx: Context, folder: str, fmt: str) -> None:
+def export_cmd(ctx: Context, folder: str, fmt: str, with_focal_emails: bool) -> None:
     """Write every entry and event back as files in the entry format (they re-import unchanged), or every
     entry as a spreadsheet (it re-imports unchanged too)."""
     if fmt != "files":
@@ -157,7 +159,7 @@ def export_cmd(ctx: Context, folder: str, fmt: str) -> None:
         return
     if Path(folder).is_file():
         raise click.BadParameter("is a file; files are written into a folder", param_hint="FOLDER")
-    n_entries, n_events = export_all(ctx.db, Path(folder))
+    n_entries, n_events = export_all(ctx.db, Path(folder), focal_emails=with_focal_emails)
     click.echo(f"Wrote {n_entries} entries to {Path(folder) / 'entries'} and {n_events} events to "
                f"{Path(folder) / 'events'}.")
 
@@ -331,3 +333,19 @@ def _change_user(ctx: Context, name: str, change, value) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group("search-log")
+def search_log_cmd() -> None:
+    """What delegates could not find: searches that found fewer than three practices (kept 90 days)."""
+
+
+@search_log_cmd.command("purge")
+@pass_ctx
+def search_log_purge(ctx: Context) -> None:
+    """Delete the lines older than 90 days now (a running server also does it at start and daily)."""
+    from . import search_log
+
+    with ctx.db.session() as s:
+        n = search_log.purge(s)
+    click.echo(f"Deleted {n} search-log line(s) older than {search_log.KEEP_DAYS} days.")

@@ -226,7 +226,7 @@ def _compact(value: Any) -> Any:
 def entry_to_text(entry: Entry) -> str:
     data = entry.to_dict()
     body = data.pop("body")
-    front = {k: data[k] for k in ENTRY_FIELDS if k != "body"}
+    front = {k: data[k] for k in ENTRY_FIELDS if k != "body" and k in data}
     front = _compact(front)
     if entry.verified and not entry.verified.by:
         front["verified"] = datetime.date.fromisoformat(entry.verified.date)  # the short form experts write

@@ -197,8 +197,9 @@ def kb_path(path: Path, given) -> str:
     return Path(path).name
 
 
-def export_all(db: Database, folder: Path) -> tuple[int, int]:
-    """Write every entry and event as files in the entry format; returns (entries, events) written."""
+def export_all(db: Database, folder: Path, *, focal_emails: bool = False) -> tuple[int, int]:
+    """Write every entry and event as files in the entry format; returns (entries, events) written. Focal
+    points' e-mail addresses only with `focal_emails` (a backup to restore from); otherwise they are left out."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -214,7 +215,8 @@ def export_all(db: Database, folder: Path) -> tuple[int, int]:
         rows = s.scalars(select(EntryRow).options(selectinload(EntryRow.tags), selectinload(EntryRow.findings))
                          .order_by(EntryRow.id))
         for row in rows:
-            _write(folder / "entries" / f"{row.id}.md", entry_to_text(row_to_entry(row)))
+            entry = row_to_entry(row)
+            _write(folder / "entries" / f"{row.id}.md", entry_to_text(entry if focal_emails else entry.public()))
             n_entries += 1
     for ev in events:
         _write(folder / "events" / f"{ev.id}.md", event_to_text(ev))

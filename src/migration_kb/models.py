@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import Date
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -66,6 +67,7 @@ class EntryRow(Base):
     panel: Mapped[str | None] = mapped_column(String(200))
     contributor: Mapped[dict | None] = mapped_column(JSON)
     verified: Mapped[dict | None] = mapped_column(JSON)  # {"date": "YYYY-MM-DD", "by": ... or null}
+    focal_point: Mapped[dict | None] = mapped_column(JSON)  # name, institution, role, email (never shown)
     sources: Mapped[list] = mapped_column(JSON, default=list)
     body: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
@@ -266,3 +268,90 @@ class DraftRevision(Base):
     snapshot: Mapped[dict] = mapped_column(JSON)  # title, intro, grouping, items and section texts
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     __table_args__ = (UniqueConstraint("draft_id", "version", name="uq_draft_revisions_draft_version"),)
+
+
+# -- the community: what delegates could not find, questions and comments, calls for practices ---------------
+class SearchMiss(Base):
+    """A search that found nothing or fewer than three practices: the words, UI language, filters and day only
+    (no account, address or cookie). Kept 90 days (search_log.purge)."""
+
+    __tablename__ = "search_misses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(500))
+    folded: Mapped[str] = mapped_column(String(500), index=True)  # its words folded and sorted: the group
+    lang: Mapped[str] = mapped_column(String(2))
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    results: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date, index=True)
+
+
+class Post(Base):
+    """A question or comment on an entry or a workshop panel (`subject`: "entry:<id>" or "panel:<event>/<panel>"),
+    or an answer in its thread (`parent_id`: the thread's first post). `activity_at` of a first post is the
+    thread's latest post: threads are listed by it."""
+
+    __tablename__ = "posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class PostEvent(Base):
+    """A post's history: posted, edited (with the new text), hidden or restored (with the moderator's reason)."""
+
+    __tablename__ = "post_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class EntryFollow(Base):
+    """An expert who follows an entry: told by e-mail of new questions and comments on it."""
+
+    __tablename__ = "entry_follows"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CallRow(Base):
+    """A call for practices: open until the end of its deadline day, then closed by itself."""
+
+    __tablename__ = "calls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(2))
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    blocs: Mapped[list] = mapped_column(JSON, default=list)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class CallResponse(Base):
+    """An entry written in response to a call (at most one call per entry)."""
+
+    __tablename__ = "call_responses"
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+
+
+class ContactSent(Base):
+    """A message sent to an entry's focal point: who and when, never the text (the daily limit counts these)."""
+
+    __tablename__ = "contacts_sent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    entry_id: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)

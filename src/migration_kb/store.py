@@ -6,7 +6,7 @@ many files is all-or-nothing simply by running in one session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .errors import N_, Conflict, Invalid, NotFound
 from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, PendingVersion, Revision, Tag, now
-from .records import Contributor, Entry, Event, Finding, Panel, Source, Verified, validate_entry
+from .records import Contributor, Entry, Event, Finding, FocalPoint, Panel, Source, Verified, validate_entry
 
 TAG_FIELDS = ("themes", "topics", "blocs", "countries", "target_groups")
 VOCABULARY_OF = {"themes": "theme", "topics": "topic", "blocs": "bloc", "countries": "country",
@@ -58,7 +58,9 @@ def _entry(row, tags: dict[str, list[str]], findings: list[Finding]) -> Entry:
         superseded_by=row.superseded_by, panel=row.panel,
         contributor=Contributor(**row.contributor) if row.contributor else None,
         verified=Verified(**row.verified) if row.verified else None,
-        sources=tuple(Source(**x) for x in row.sources or []), findings=tuple(findings), body=row.body)
+        sources=tuple(Source(**x) for x in row.sources or []), findings=tuple(findings), body=row.body,
+        # (the search index's plain rows do not read the focal point: it is never indexed)
+        focal_point=FocalPoint(**row.focal_point) if getattr(row, "focal_point", None) else None)
 
 
 def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, datetime]]:
@@ -127,6 +129,7 @@ def _fill(row: EntryRow, entry: Entry) -> None:
                        if entry.contributor else None)
     row.sources = [{"title": x.title, "publisher": x.publisher, "year": x.year, "url": x.url}
                    for x in entry.sources]
+    row.focal_point = asdict(entry.focal_point) if entry.focal_point else None
     row.tags = [Tag(vocabulary=VOCABULARY_OF[f], value=v, position=i)
                 for f in TAG_FIELDS for i, v in enumerate(getattr(entry, f))]
     row.content_hash = entry.content_hash()

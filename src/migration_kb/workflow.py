@@ -29,12 +29,16 @@ from .store import SaveResult, StaleVersion, set_state
 # question is asked of this table (`allowed`); no code compares roles. Besides them, an entry's creator sees
 # it before publication (reads.entries.may_see) and a draft's owner and colleagues see it (drafting.access).
 PERMISSIONS = {
-    "reader": frozenset(),
-    "expert": frozenset({"write_entries", "review_entries", "see_unpublished"}),
-    "rapporteur": frozenset({"draft"}),
+    "reader": frozenset({"post"}),
+    "expert": frozenset({"write_entries", "review_entries", "see_unpublished", "post", "answer",
+                         "see_search_log"}),
+    "rapporteur": frozenset({"draft", "post"}),
     "admin": frozenset({"write_entries", "review_entries", "see_unpublished", "publish_any", "manage_users",
-                        "draft"}),
+                        "draft", "post", "answer", "see_search_log", "moderate", "open_calls"}),
 }
+# The community's permissions (issue 17): "post" a question or comment (every signed-in role), "answer" as an
+# expert, "see_search_log" (what delegates could not find), "moderate" (hide and restore posts), "open_calls"
+# (calls for practices).
 
 
 def allowed(user: User | Account | None, permission: str) -> bool:

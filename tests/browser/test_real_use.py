@@ -87,7 +87,7 @@ def test_workshop_agenda_as_printed_and_practices_on_the_subject(page, server, s
     assert markers == "none"
     expect(page.locator("main")).not_to_contain_text("migration-kb keeps the numbers")
     panel = page.locator("#panel-protection")
-    expect(panel.locator("h4")).to_contain_text("on this panel’s subject")
+    expect(panel.locator("h4").first).to_contain_text("on this panel’s subject")  # (then its questions)
     items = panel.locator("li li, ul li")
     assert items.count() > 0
     for text in items.all_inner_texts():
@@ -125,13 +125,13 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "entry": "/entries/accord-nord-americain-cooperation-travail", "theme": "/themes/protection",
               "bloc-mercosur": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM", "country": "/countries/BR",
               "coverage": "/coverage", "coverage-by-country": "/coverage?by=country", "event": WORKSHOP,
-              "sign-in": "/sign-in"}
+              "sign-in": "/sign-in", "calls": "/calls"}
 SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement",
              "desk": "/desk", "account": "/account", "new-entry": "/entries/new",
              "edit": "/entries/mercosur-residence-agreement/edit",
              "history": "/entries/mercosur-residence-agreement/history",
              "review": "/entries/mercosur-residence-agreement/review", "drafts": "/drafts", "workbench": "/findings",
-             "users": "/admin/users"}
+             "users": "/admin/users", "search-log": "/search-log"}
 
 
 def overflow(page) -> tuple[int, int]:
@@ -230,7 +230,7 @@ def test_status_in_result_lists(page, server, shot):
 SPANISH_PAGES = {"search": "/", "results": "/?q=trabajo", "entry": "/entries/accord-nord-americain-cooperation-travail",
                  "theme": "/themes/protection", "bloc": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM",
                  "country": "/countries/BR", "coverage": "/coverage", "coverage-by-country": "/coverage?by=country",
-                 "event": WORKSHOP}
+                 "event": WORKSHOP, "calls": "/calls"}
 # The UI's text: every element whose language is the page's (entries' and events' own text carry their lang).
 UI_TEXT = """() => {
   const out = [];

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")  # \Z: "$" would let a final newline through
@@ -25,8 +25,10 @@ PANEL_RE = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
 
 ENTRY_FIELDS = ("id", "title", "summary", "language", "themes", "topics", "blocs", "countries", "instrument",
                 "target_groups", "year_start", "year_end", "status", "superseded_by", "panel", "contributor",
-                "verified", "sources", "findings", "body")
+                "verified", "sources", "findings", "body", "focal_point")
 CONTRIBUTOR_FIELDS = ("name", "organization")
+FOCAL_POINT_FIELDS = ("name", "institution", "role", "email")
+MAX_EMAIL = 254
 VERIFIED_FIELDS = ("date", "by")
 SOURCE_FIELDS = ("title", "publisher", "year", "url")
 FINDING_FIELDS = ("kind", "text", "topics")
@@ -51,6 +53,18 @@ class Finding:
 class Contributor:
     name: str | None = None
     organization: str | None = None
+
+
+@dataclass(frozen=True)
+class FocalPoint:
+    """Whom to contact about the practice (horizontal cooperation). The e-mail address is never shown or
+    answered: messages reach it through the server's contact form, and only `export --with-focal-emails`
+    writes it out."""
+
+    name: str
+    institution: str | None = None
+    role: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +97,14 @@ class Entry:
     sources: tuple[Source, ...] = ()
     findings: tuple[Finding, ...] = ()
     body: str = ""
+    focal_point: FocalPoint | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The record as plain JSON-ready data, with the field names of the entry format."""
+        """The record as plain JSON-ready data, with the field names of the entry format (`focal_point` only
+        when there is one, so an entry without one keeps its content hash)."""
         data = asdict(self)
+        if data["focal_point"] is None:
+            del data["focal_point"]
         for key, value in list(data.items()):
             if isinstance(value, tuple):
                 data[key] = list(value)
@@ -96,6 +114,21 @@ class Entry:
     def content_hash(self) -> str:
         canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def keeping_email_of(self, stored: Entry | None, remove: bool = False) -> Entry:
+        """A form or API client never sees the focal point's address, so it sends none: the stored one stays
+        (unless `remove`, or a new address was given, or the focal point itself was removed)."""
+        if (self.focal_point is None or self.focal_point.email or remove or stored is None
+                or stored.focal_point is None or not stored.focal_point.email):
+            return self
+        return replace(self, focal_point=replace(self.focal_point, email=stored.focal_point.email))
+
+    def public(self) -> Entry:
+        """The entry as anyone may read it: its focal point without the e-mail address. Every page, API answer,
+        download and export (without the explicit flag) goes through this."""
+        if self.focal_point is None or self.focal_point.email is None:
+            return self
+        return replace(self, focal_point=replace(self.focal_point, email=None))
 
 
 @dataclass(frozen=True)

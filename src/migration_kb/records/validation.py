@@ -5,6 +5,7 @@ messages everywhere (see docs/spec/entry-format.md)."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from ..config import LANGUAGES
@@ -18,8 +19,10 @@ from .format import (
     ENTRY_FIELDS,
     FINDING_FIELDS,
     FINDING_KINDS,
+    FOCAL_POINT_FIELDS,
     ID_RE,
     MAX_BODY,
+    MAX_EMAIL,
     MAX_FINDING,
     MAX_ID,
     MAX_NAME,
@@ -39,6 +42,7 @@ from .format import (
     Entry,
     Event,
     Finding,
+    FocalPoint,
     Panel,
     Source,
     Verified,
@@ -143,6 +147,7 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
                 organization=c.text("contributor.organization", raw.get("organization"), required=False,
                                     limit=MAX_ORGANIZATION, single_line=True))
 
+    focal_point = _focal_point(c, data.get("focal_point"))
     sources = _sources(c, data.get("sources"))
     findings = _findings(c, data.get("findings"))
 
@@ -166,7 +171,35 @@ def validate_entry(data: Any, *, expected_id: str | None = None, lines: dict[str
                  panel=panel,
                  contributor=contributor if contributor and (contributor.name or contributor.organization) else None,
                  verified=verified, sources=sources, findings=findings,
-                 body=body.strip("\n") + "\n" if body.strip() else "")
+                 body=body.strip("\n") + "\n" if body.strip() else "", focal_point=focal_point)
+
+
+# One @, a dot in the domain, no spaces or control characters (as accounts.EMAIL_RE): whether it works is
+# for the focal point's reply to prove.
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]{1,64}@[^@\s\x00-\x1f\x7f<>,;\"]+\.[^@\s\x00-\x1f\x7f<>,;\".]+$")
+
+
+def _focal_point(c: Checker, raw: Any) -> FocalPoint | None:
+    """`focal_point: {name, institution, role, email}`: whom to contact about the practice (name required)."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, dict):
+        c.error("focal_point", "must be a mapping such as {name: ..., institution: ..., role: ..., email: ...}")
+        return None
+    c.unknown_fields(FOCAL_POINT_FIELDS, raw, "focal_point.")
+    name = c.text("focal_point.name", raw.get("name"), required=True, limit=MAX_NAME, single_line=True)
+    institution = c.text("focal_point.institution", raw.get("institution"), required=False,
+                         limit=MAX_ORGANIZATION, single_line=True)
+    role = c.text("focal_point.role", raw.get("role"), required=False, limit=MAX_NAME, single_line=True)
+    email = raw.get("email")
+    if email in (None, ""):
+        email = None
+    elif not isinstance(email, str) or len(email) > MAX_EMAIL or not EMAIL_RE.match(email.strip()):
+        c.error("focal_point.email", "is not an e-mail address (name@example.org)")  # never echo the address
+        email = None
+    else:
+        email = email.strip()
+    return FocalPoint(name or "", institution or None, role or None, email) if name else None
 
 
 def _verified(c: Checker, raw: Any) -> Verified | None:

@@ -119,6 +119,12 @@ def update_entry(entry_id: str):
         if stored is None:
             raise NotFound("No entry %(id)r; POST /api/v1/entries to create it.", id=entry_id[:100])
         entry, version = entry_from_json(data, entry_id, stored, panels, pending.latest_version(s, stored))
+        # A client never reads the focal point's address, so it may send none: the stored one stays, unless
+        # the body names "email" (null or "" removes it).
+        focal = data.get("focal_point")
+        if not (isinstance(focal, dict) and "email" in focal):
+            current = reads.entry_with_info(s, entry_id)
+            entry = entry.keeping_email_of(pending.latest_entry(s, current[1], current[0]))
         # An edit keeps the entry's state; a change to a published entry waits for a second expert.
         state = stored.state
         result = pending.edit(s, entry, author_id=user.id, expected_version=version, minor=minor,

@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
         vocabularies,
         workbooks,
     )
+    from . import calls as call_views
+    from . import focal_points as focal_point_views
+    from . import search_log as search_log_views
+    from . import threads as thread_views
 
     app.register_blueprint(search.bp)
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
@@ -90,6 +94,10 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(oai.bp)
     app.register_blueprint(vocabularies.bp)
     app.register_blueprint(workbooks.bp)
+    app.register_blueprint(search_log_views.bp)
+    app.register_blueprint(thread_views.bp)
+    app.register_blueprint(call_views.bp)
+    app.register_blueprint(focal_point_views.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

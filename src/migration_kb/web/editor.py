@@ -13,6 +13,7 @@ from ..reads import entries as reads
 from ..records import Entry, panel_refs, validate_entry
 from ..store import StaleVersion, all_events, save_entry
 from .auth import current_user, no_store, require
+from .calls import respond_from_editor
 from .entry_compare import as_it_reads, changes
 from .entry_form import EntryForm, dom_id, resolve_countries
 from .form_messages import field_label, translated_message
@@ -102,6 +103,10 @@ def _submit(form: EntryForm, entry_id: str | None):
         entry = validate_entry(form.data(kb().taxonomy, entry_id), expected_id=entry_id,
                                known_panels=known_panels(), taxonomy=kb().taxonomy)
         with kb().db.session() as s:
+            if entry_id is not None:  # the address on file stays unless the expert removes or replaces it
+                stored = reads.entry_with_info(s, entry_id)
+                entry = entry.keeping_email_of(pending.latest_entry(s, stored[1], stored[0]) if stored else None,
+                                               remove=form.values["focal_email_remove"] == "1")
             if entry_id is None and reads.exists(s, entry.id):
                 form.errors["id"] = [_("another entry already has this id; choose another")]
                 form.focus = "error-summary"
@@ -118,6 +123,8 @@ def _submit(form: EntryForm, entry_id: str | None):
         form.set_errors(exc)
         return _render(form, entry_id, exc.status)
     kb().written()
+    if entry_id is None:
+        respond_from_editor(entry.id)  # written from a call's "Write an entry in response"
     if result.outcome == "unchanged":
         flash(_("Nothing changed: the entry is as it was."))
     elif result.outcome == "pending":
@@ -134,7 +141,8 @@ def _conflict(form: EntryForm, mine: Entry, exc: StaleVersion):
     theirs, info = _entry(mine.id)
     with kb().db.session() as s:
         theirs = pending.latest_entry(s, info, theirs)
-    theirs_text, mine_text = entry_to_text(theirs), entry_to_text(mine)
+    theirs_text, mine_text = entry_to_text(theirs.public()), entry_to_text(mine.public())
     form.version = exc.current
+    changed = changes(theirs.public().to_dict(), mine.public().to_dict())
     return _render(form, mine.id, 409, template="editor/conflict.html", row=info, theirs=theirs_text,
-                   mine=mine_text, changed=changes(theirs.to_dict(), mine.to_dict()), seen=exc.expected)
+                   mine=mine_text, changed=changed, seen=exc.expected)

@@ -26,7 +26,7 @@ def visible_entry(entry_id: str) -> tuple[Entry, EntryInfo]:
         found = reads.entry_with_info(s, entry_id)
     if found is None or not reads.may_see(found[1], current_user()):
         abort(404)
-    return found
+    return found[0].public(), found[1]  # a focal point's e-mail address is never shown or answered
 
 
 def entry_json(entry: Entry, info: EntryInfo) -> dict:

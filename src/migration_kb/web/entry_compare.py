@@ -30,7 +30,7 @@ def field_names() -> dict[str, str]:
             "year_start": _("From year"), "year_end": _("To year"), "status": _("Status"),
             "superseded_by": _("Replaced by"), "verified": _("Facts checked on"), "panel": _("Workshop panel"),
             "findings": _("Findings"), "sources": _("Sources"), "contributor": _("Contributor"),
-            "state": _("State")}
+            "focal_point": _("Focal point"), "state": _("State")}
 
 
 def _tags(record: dict, name: str) -> list[str]:
@@ -85,8 +85,8 @@ def _text_of(record: dict | None, name: str) -> str:
         return label("language", value)
     if name == "state" and value:
         return entry_state(value)
-    if isinstance(value, dict):
-        return ", ".join(str(v) for v in value.values() if v)
+    if isinstance(value, dict):  # a contributor or a focal point; a focal point's address is never shown
+        return ", ".join(str(v) for k, v in value.items() if v and k != "email")
     return "" if value is None else str(value)
 
 

@@ -19,7 +19,8 @@ ROWS = {"findings": ("kind", "text", "topics"), "sources": ("title", "publisher"
 TERM_LISTS = ("themes", "topics", "blocs", "target_groups")
 TEXTS = ("id", "title", "summary", "language", "countries", "instrument", "year_start", "year_end", "status",
          "superseded_by", "panel", "body", "contributor_name", "contributor_organization", "verified_date",
-         "verified_by", "message", "minor")
+         "verified_by", "message", "minor", "focal_name", "focal_institution", "focal_role", "focal_email",
+         "focal_email_remove")
 ROW_KEY = re.compile(r"^(findings|sources)-(\d{1,3})-(\w+)$", re.ASCII)
 OP = re.compile(r"^(add|remove|up|down):(findings|sources)(?::(\d{1,3}))?$", re.ASCII)
 
@@ -42,8 +43,9 @@ def field_slot(path: str) -> str:
     path = re.sub(r"^(themes|topics|blocs|countries|target_groups)\[\d+\]$", r"\1", path)
     path = re.sub(r"^(findings\[\d+\]\.topics)\[\d+\]$", r"\1", path)
     return {"contributor.name": "contributor_name", "contributor.organization": "contributor_organization",
-            "verified": "verified_date", "verified.date": "verified_date", "verified.by": "verified_by"}.get(
-        path, path)
+            "verified": "verified_date", "verified.date": "verified_date", "verified.by": "verified_by",
+            "focal_point.name": "focal_name", "focal_point.institution": "focal_institution",
+            "focal_point.role": "focal_role", "focal_point.email": "focal_email"}.get(path, path)
 
 
 def dom_id(slot: str) -> str:
@@ -76,6 +78,12 @@ class EntryForm:
                       contributor_organization=(entry.contributor.organization or "") if entry.contributor else "",
                       verified_date=entry.verified.date if entry.verified else "",
                       verified_by=(entry.verified.by or "") if entry.verified else "",
+                      # the focal point's address is never shown, not even here: only whether there is one
+                      focal_name=entry.focal_point.name if entry.focal_point else "",
+                      focal_institution=(entry.focal_point.institution or "") if entry.focal_point else "",
+                      focal_role=(entry.focal_point.role or "") if entry.focal_point else "",
+                      focal_email="", focal_email_remove="",
+                      focal_email_on_file="1" if entry.focal_point and entry.focal_point.email else "",
                       findings=[{"kind": f.kind, "text": f.text, "topics": list(f.topics)} for f in entry.findings],
                       sources=[{k: "" if v is None else str(v) for k, v in s.items()} for s in data["sources"]])
         return cls(values, version=version)
@@ -90,6 +98,7 @@ class EntryForm:
                                     else form.get(f"{kind}-{n}-{name}", "").strip()) for name in names}
                             for n in numbers]
         values["country_pick"] = form.get("country_pick", "")
+        values["focal_email_on_file"] = form.get("focal_email_on_file", "")
         version = form.get("version", "0")
         number = whole_number(version, MAX_ROW_ID)  # ASCII digits only: "²".isdigit() too, but int() refuses it
         return cls(values, version=-1 if number is None else number)
@@ -140,6 +149,8 @@ class EntryForm:
         data["contributor"] = {"name": name, "organization": organization} if name or organization else None
         checked, checker = v["verified_date"].strip(), v["verified_by"].strip()
         data["verified"] = {"date": checked, "by": checker or None} if checked or checker else None
+        focal = {k: v[f"focal_{k}"].strip() for k in ("name", "institution", "role", "email")}
+        data["focal_point"] = {k: x for k, x in focal.items() if x} if any(focal.values()) else None
         data["sources"] = [dict(s) for s in v["sources"]]
         data["findings"] = [{"kind": f["kind"], "text": f["text"], "topics": list(f["topics"])}
                             for f in v["findings"]]

@@ -12,6 +12,7 @@ from ..records import (
     FINDING_KINDS,
     ID_RE,
     MAX_BODY,
+    MAX_EMAIL,
     MAX_FINDING,
     MAX_ID,
     MAX_NAME,
@@ -26,6 +27,7 @@ from ..records import (
     YEAR_MAX,
     YEAR_MIN,
 )
+from ..records.validation import EMAIL_RE
 from ..search.querybuild import MAX_QUERY
 from ..search.request import MAX_PAGE, MAX_PER_PAGE, SORTS
 from ..search.schema import FACETS
@@ -72,6 +74,16 @@ def entry_schemas(tax: Taxonomy) -> dict[str, dict]:
                                "also write the short form `verified: 2026-12-01`.",
                 "properties": {"date": {"type": "string", "format": "date", "pattern": DATE_RE.pattern},
                                "by": _text(MAX_NAME, nullable=True)}}
+    focal_point = {"type": ["object", "null"], "additionalProperties": False, "required": ["name"],
+                   "description": "Whom to contact about the practice. `email` is write-only: no answer ever "
+                                  "carries it. On PUT, leaving `email` out keeps the address on file; `null` or "
+                                  "\"\" removes it.",
+                   "properties": {"name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+                                  "institution": _text(MAX_ORGANIZATION, nullable=True),
+                                  "role": _text(MAX_NAME, nullable=True),
+                                  # (at most MAX_EMAIL characters, said in the pattern's lookahead)
+                                  "email": {"type": ["string", "null"], "writeOnly": True,
+                                            "pattern": f"^(?=.{{1,{MAX_EMAIL}}}$)" + EMAIL_RE.pattern[1:]}}}
     source = {"type": "object", "additionalProperties": False, "required": ["title"],
               "properties": {"title": {"type": "string", "minLength": 1, "maxLength": MAX_SOURCE_TITLE},
                              "publisher": _text(MAX_PUBLISHER, nullable=True), "year": _year(),
@@ -100,6 +112,7 @@ def entry_schemas(tax: Taxonomy) -> dict[str, dict]:
                   "description": "'<event id>/<panel id>' of a known workshop panel"},
         "contributor": contributor,
         "verified": verified,
+        "focal_point": focal_point,
         "sources": {"type": "array", "items": source,
                     "description": "A published entry keeps at least one (422 naming `sources` otherwise)."},
         "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},

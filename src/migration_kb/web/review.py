@@ -11,6 +11,7 @@ from ..reads import editing
 from ..store import StaleVersion
 from ..workflow import act
 from .auth import current_user, no_store, require
+from .calls import desk_by_call
 from .entry_compare import as_it_reads, changes
 from .i18n import asked_lang
 from .services import kb
@@ -80,4 +81,6 @@ def desk():
     user = current_user()
     with kb().db.session() as s:
         desk = editing.desk(s, user.id)
-    return render_template("editor/desk.html", waiting=desk.waiting, mine=desk.mine, drafts=desk.drafts)
+    by_call = desk_by_call(desk)  # marked with the call each entry answers; ?call=<id> keeps that call's
+    desk = by_call.pop("desk")
+    return render_template("editor/desk.html", waiting=desk.waiting, mine=desk.mine, drafts=desk.drafts, **by_call)

@@ -17,6 +17,7 @@ from ..store import published_entries
 from .criteria import Criteria
 from .i18n import asked_lang, ui_lang
 from .labels import practice_status
+from .search_log import note_search
 from .services import kb
 
 bp = Blueprint("search", __name__)
@@ -62,6 +63,7 @@ def search_page():
     req = read_request()
     criteria = Criteria(req, asked_lang(), "/")
     result = kb().searcher.search(req)
+    note_search(req, result.total)  # what delegates could not find (never fails the search)
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from .. import search_log
 from ..search.indexer import Follower
 from . import malloc
 
@@ -23,6 +24,9 @@ def start(app: Flask, *, follow: bool = True, prepare_index: bool = True,
     services.db.upgrade()
     if prepare_index:
         services.index.ensure(services.db, progress=progress, log=log or (lambda message: None))
+    if follow and "search_log_purge" not in app.extensions:  # what delegates could not find: 90 days, then gone
+        app.extensions["search_log_purge"] = purge = search_log.DailyPurge(services.db)
+        purge.start()
     if follow and services.follower is None:
         services.follower = Follower(services.index, services.db, on_change=services.searcher.invalidate)
         services.follower.start()
@@ -32,6 +36,8 @@ def start(app: Flask, *, follow: bool = True, prepare_index: bool = True,
 def stop(app: Flask) -> None:
     """End the follower, close the searcher and the database's connections."""
     services = app.extensions["migration_kb"]
+    if "search_log_purge" in app.extensions:
+        app.extensions.pop("search_log_purge").stop()
     if services.follower is not None:
         services.follower.stop()
         services.follower = None
