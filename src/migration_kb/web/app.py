@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.extensions["migration_kb"] = Services(settings=settings, db=Database(settings), index=index,
                                               searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
 
-    from . import api, auth_views, browse, drafts, editor, entries, history, review, search
+    from . import api, auth_views, browse, compare, corridors, drafts, editor, entries, history, maps, review, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
@@ -70,6 +70,9 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(api.bp)
     app.register_blueprint(drafts.bp)
     app.register_blueprint(drafts.api)
+    app.register_blueprint(maps.bp)
+    app.register_blueprint(corridors.bp)
+    app.register_blueprint(compare.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

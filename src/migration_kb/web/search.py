@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
 from ..spreadsheets import SafeCSVWriter
+from .compare import basket, compare_url
 from .criteria import Criteria
 from .i18n import asked_lang
 from .services import kb
@@ -58,12 +59,13 @@ def year_spans(result, criteria: Criteria) -> list[YearSpan]:
 @bp.get("/")
 def search_page():
     req = read_request()
-    criteria = Criteria(req, asked_lang(), "/")
+    criteria = Criteria(req, asked_lang(), "/", ",".join(basket()))
     result = kb().searcher.search(req)
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
-                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria))
+                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria),
+                           comparing=basket(), comparing_url=compare_url(basket()))
 
 
 def _all_hits(req: SearchRequest):

@@ -1,0 +1,144 @@
+"""Bilateral corridors: two states that are the first two parties of at least one published practice.
+
+A corridor's practices are all the published practices naming both states (a regional agreement of ten
+states counts in every corridor its parties form); the map draws each corridor with that weight, and the
+corridor page lists the same practices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import EntryRow, Tag
+from ..records import FINDING_KINDS, Entry, Finding
+from ..store import published_entries
+from ..taxonomy import Taxonomy
+from .entries import EntryLink, published_link
+
+KEY_RE = re.compile(r"^([A-Za-z]{2})-([A-Za-z]{2})$")
+
+
+def pair(a: str, b: str) -> tuple[str, str]:
+    """The corridor of two states, whichever order they are named in."""
+    x, y = a.upper(), b.upper()
+    return (x, y) if x <= y else (y, x)
+
+
+def corridor_key(a: str, b: str) -> str:
+    """The corridor's name in URLs: 'AR-BO' (alphabetical, so either order names one page)."""
+    return "-".join(pair(a, b))
+
+
+def parse_key(key: str) -> tuple[str, str] | None:
+    """('AR', 'BO') from 'AR-BO' or 'bo-ar'; None when it is not two two-letter codes."""
+    m = KEY_RE.match(key or "")
+    return (m.group(1).upper(), m.group(2).upper()) if m and m.group(1).upper() != m.group(2).upper() else None
+
+
+@dataclass(frozen=True)
+class Corridor:
+    a: str
+    b: str
+    practices: tuple[str, ...]  # ids of the practices naming both states
+
+    @property
+    def key(self) -> str:
+        return f"{self.a}-{self.b}"
+
+    @property
+    def weight(self) -> int:
+        return len(self.practices)
+
+
+def corridors_of(practices: Iterable[tuple[str, Sequence[str]]]) -> list[Corridor]:
+    """The corridors among (practice id, its parties in order), heaviest first, each with its practices."""
+    practices = [(i, [c.upper() for c in parties]) for i, parties in practices if len(parties) >= 2]
+    found = {pair(parties[0], parties[1]) for _, parties in practices}
+    members: dict[tuple[str, str], list[str]] = {p: [] for p in found}
+    for entry_id, parties in practices:
+        for x, y in combinations(dict.fromkeys(parties), 2):
+            p = pair(x, y)
+            if p in members:
+                members[p].append(entry_id)
+    return sorted((Corridor(a, b, tuple(ids)) for (a, b), ids in members.items()),
+                  key=lambda c: (-c.weight, c.key))
+
+
+@dataclass(frozen=True)
+class YearMark:
+    """One instrument on the timeline: begun (or ended) that year."""
+
+    entry: Entry
+    ended: bool  # this mark is the year it stopped applying
+
+
+@dataclass(frozen=True)
+class CorridorView:
+    a: str
+    b: str
+    entries: list[Entry]  # oldest first; undated last
+    shared_blocs: list[tuple[str, str, str]]  # (bloc id, standing of a, standing of b)
+    timeline: list[tuple[int, list[YearMark]]]  # year, what began or ended then
+    undated: list[Entry]
+    findings: dict[str, list[tuple[Entry, int, Finding]]]  # kind -> (entry, its finding number, finding)
+    successors: dict[str, EntryLink]  # entry id -> the published entry that replaced it
+
+    @property
+    def key(self) -> str:
+        return f"{self.a}-{self.b}"
+
+
+def ended(entry: Entry) -> bool:
+    """No longer in force: completed, or replaced by another practice."""
+    return entry.status == "completed" or bool(entry.superseded_by)
+
+
+def practice_ids_between(s: Session, a: str, b: str) -> list[str]:
+    """Ids of the published practices naming both states."""
+    both = (select(Tag.entry_id).where(Tag.vocabulary == "country", Tag.value.in_((a, b)))
+            .group_by(Tag.entry_id).having(func.count() == 2))
+    return list(s.scalars(select(EntryRow.id).where(EntryRow.id.in_(both), EntryRow.state == "published")))
+
+
+def corridor(s: Session, taxonomy: Taxonomy, a: str, b: str) -> CorridorView | None:
+    """The corridor page's data, or None when no published practice names both states."""
+    a, b = pair(a, b)
+    ids = practice_ids_between(s, a, b)
+    if not ids:
+        return None
+    entries = sorted((e for e, _, _ in published_entries(s, ids)),
+                     key=lambda e: (e.year_start is None, e.year_start or 0, e.title.casefold()))
+    marks: dict[int, list[YearMark]] = {}
+    for e in entries:
+        if e.year_start:
+            marks.setdefault(e.year_start, []).append(YearMark(e, False))
+        if e.year_end and ended(e):
+            marks.setdefault(e.year_end, []).append(YearMark(e, True))
+    findings: dict[str, list[tuple[Entry, int, Finding]]] = {k: [] for k in FINDING_KINDS}
+    for e in entries:
+        for number, f in enumerate(e.findings, start=1):
+            findings.setdefault(f.kind, []).append((e, number, f))
+    successors = {}
+    for e in entries:
+        link = published_link(s, e.superseded_by) if e.superseded_by else None
+        if link is not None:
+            successors[e.id] = link
+    return CorridorView(a, b, entries, shared_blocs(taxonomy, a, b), sorted(marks.items()),
+                        [e for e in entries if not e.year_start], {k: v for k, v in findings.items() if v},
+                        successors)
+
+
+def shared_blocs(taxonomy: Taxonomy, a: str, b: str) -> list[tuple[str, str, str]]:
+    """The region blocs both states belong to (any standing), with each one's standing."""
+    out = []
+    for bloc_id, bloc in taxonomy.blocs.items():
+        standing = {m.country: m.status for m in bloc.members}
+        if a in standing and b in standing:
+            out.append((bloc_id, standing[a], standing[b]))
+    return out

@@ -1,0 +1,35 @@
+"""The map of cooperation (/map): practices per state and the corridors between states, under the search's
+filters (the same query string as the search page, read by the same parser)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, render_template
+
+from ..reads.corridors import corridors_of
+from ..search.schema import FACETS
+from .criteria import Criteria
+from .i18n import asked_lang
+from .search import read_request
+from .services import kb
+from .svgmap import draw
+
+bp = Blueprint("maps", __name__)
+FILTERS = ("theme", "bloc", "topic", "instrument", "target_group", "language")  # the form's choices
+
+
+@bp.get("/map")
+def map_page():
+    req = read_request()  # bad filters: 400 with the search page's message
+    searcher = kb().searcher
+    # The numbers are the search's country facet for the same filters: one definition of "how many".
+    counts = searcher.search(replace(req, page=1, per_page=1)).facets.get("country", {})
+    hits = searcher.all_hits(replace(req, sort="title"))
+    corridors = corridors_of((h.id, h.countries) for h in hits)
+    drawing = draw(counts, corridors)
+    tax = kb().taxonomy
+    choices = {f: list(tax.terms(f)) if f != "language" else ["en", "es", "pt", "fr"] for f in FILTERS}
+    return render_template("delegates/map.html", drawing=drawing, corridors=corridors, total=len(hits),
+                           criteria=Criteria(req, asked_lang(), "/map"), choices=choices, facets=FACETS,
+                           counts=counts)
