@@ -228,6 +228,9 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
     check("POST /sign-out", status, "")
     reached.add("account.sign_out")
     admin = Browser(server, "fuzz-admin")
+    # An unconfirmed address, so that the account page shows its "send the link again" form too.
+    admin.post("/account/email", admin.encode({"csrf_token": csrf_of(admin.get("/account")[1]),
+                                               "email": "fuzz@example.org"}))
     pages = ["/account", "/admin/users", "/drafts", f"/drafts/{draft_id}", "/findings", "/entries/new",
              "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review"]
     forms, shown = [], set()

@@ -46,10 +46,13 @@ class Account:
     role: str
     disabled: bool
     created_at: datetime
+    email: str | None = None
+    email_verified: bool = False
 
 
 def _account(user: User) -> Account:
-    return Account(user.id, user.name, user.role, user.disabled, user.created_at)
+    return Account(user.id, user.name, user.role, user.disabled, user.created_at, user.email,
+                   user.email_verified_at is not None)
 
 
 def hash_password(password: str) -> str:
@@ -155,6 +158,42 @@ def change_password(s: Session, user_id: int, new: str) -> Account:
     end_sessions(s, user.id)
     s.flush()
     return _account(user)
+
+
+# -- e-mail addresses ------------------------------------------------------------------------------------
+# Deliberately plain: one @, a dot in the domain, no spaces or control characters, at most 254 characters
+# (RFC 5321's path limit). Whether the address works is proven by the link sent to it, not by a pattern.
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]{1,64}@[^@\s\x00-\x1f\x7f<>,;\"]+\.[^@\s\x00-\x1f\x7f<>,;\".]+$")
+
+
+def set_email(s: Session, user_id: int, address: str) -> Account:
+    """A new address (or none, with ""), not yet verified: nothing is sent to it until `confirm_email`."""
+    address = address.strip()
+    if address and (len(address) > 254 or not EMAIL_RE.match(address)):
+        raise AccountError(N_("this is not an e-mail address (name@example.org)"), field="email")
+    user = _user(s, user_id)
+    if (address or None) != user.email:
+        user.email, user.email_verified_at = address or None, None
+    s.flush()
+    return _account(user)
+
+
+def confirm_email(s: Session, user_id: int, address: str) -> bool:
+    """The owner followed the link sent to `address`: verified, if it is still the account's address."""
+    user = s.get(User, user_id)
+    if user is None or user.disabled or not address or user.email != address:
+        return False
+    if user.email_verified_at is None:
+        user.email_verified_at = now()
+    return True
+
+
+def verified_email(s: Session, user_id: int) -> str | None:
+    """Where digests and notices to this user go: their address once verified, else None (send nothing)."""
+    user = s.get(User, user_id)
+    if user is None or user.disabled or user.email_verified_at is None:
+        return None
+    return user.email
 
 
 # A hash of no one's password, made once by hash_password (same method and cost): checked when the user name

@@ -58,18 +58,21 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.extensions["migration_kb"] = Services(settings=settings, db=Database(settings), index=index,
                                               searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
 
-    from . import api, auth_views, browse, compare, corridors, drafts, editor, entries, history, maps, review, search
+    from . import account_email, api, auth_views, browse, drafts, editor, entries, history, review, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(editor.bp)  # before entries: /entries/new is not an entry id
     app.register_blueprint(entries.bp)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(account_email.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(drafts.bp)
     app.register_blueprint(drafts.api)
+    from . import compare, corridors, maps  # the delegates' tools (issue 15)
+
     app.register_blueprint(maps.bp)
     app.register_blueprint(corridors.bp)
     app.register_blueprint(compare.bp)
