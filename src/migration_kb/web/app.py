@@ -71,11 +71,12 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(api.bp)
     app.register_blueprint(drafts.bp)
     app.register_blueprint(drafts.api)
-    from . import compare, corridors, maps  # the delegates' tools (issue 15)
+    from . import compare, corridors, followed, maps  # the delegates' tools (issue 15)
 
     app.register_blueprint(maps.bp)
     app.register_blueprint(corridors.bp)
     app.register_blueprint(compare.bp)
+    app.register_blueprint(followed.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

@@ -116,12 +116,16 @@ def export_json():
 @bp.get("/search.atom")
 def feed():
     """New or updated practices matching the search, newest change first."""
-    req = read_request()
+    return atom(read_request(), request.url)
+
+
+def atom(req: SearchRequest, self_url: str) -> Response:
+    """The Atom feed of a search (also a followed search's private feed)."""
     req.page, req.per_page = 1, 50
     hits = sorted(kb().searcher.search(req).hits, key=lambda h: h.updated, reverse=True)
     updated = max((h.updated for h in hits), default=0)
     xml = render_template("feed.xml", hits=hits, req=req, updated=_iso(updated), iso=_iso,
-                          self_url=request.url, page_url=Criteria(req, asked_lang()).url("/"))
+                          self_url=self_url, page_url=Criteria(req, asked_lang()).url("/"))
     return Response(xml, mimetype="application/atom+xml")
 
 
