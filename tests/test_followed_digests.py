@@ -132,7 +132,8 @@ def test_one_click_unsubscribe(site, cli, db, settings):
 
     from migration_kb.web import create_app
 
-    client = create_app(settings, testing=True).test_client()
+    app = create_app(settings, testing=True)
+    client = app.test_client()
     page = client.get(link).get_data(as_text=True)
     assert "Stop the digest" in page  # a GET (a mail scanner's) changes nothing
     with db.session() as s:
@@ -141,6 +142,7 @@ def test_one_click_unsubscribe(site, cli, db, settings):
     with db.session() as s:
         assert followed.get(s, followed_id).digest == "none"
     assert client.get(link[:-3] + "xyz").status_code == 404  # a forged token
+    app.extensions["migration_kb"].db.dispose()
 
     publish(cli, folder, "third-labour", "Third labour agreement")
     a_day_passes(db)

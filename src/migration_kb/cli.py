@@ -298,9 +298,6 @@ def _change_user(ctx: Context, name: str, change, value) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
 
 @main.group("digests")
 def digests_cmd() -> None:
@@ -337,3 +334,7 @@ def digests_send(ctx: Context) -> None:
         click.echo(f"not sent: {problem}", err=True)
     if report.failed:
         sys.exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

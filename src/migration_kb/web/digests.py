@@ -47,8 +47,8 @@ def compose(digest: Digest) -> EmailMessage:
                  "unsubscribe": url_for("followed.unsubscribe", token=unsubscribe_token(f.id), _external=True),
                  "entry": lambda i: url_for("entries.entry_page", entry_id=i, lang=f.lang, _external=True)}
         count = len(digest.entries) + digest.more
-        subject = ngettext("migration-kb: %(num)d new or changed practice in “%(name)s”",
-                           "migration-kb: %(num)d new or changed practices in “%(name)s”", count, name=f.name)
+        subject = "migration-kb: " + ngettext("%(num)d new or changed practice in “%(name)s”",
+                                              "%(num)d new or changed practices in “%(name)s”", count, name=f.name)
         context = {"digest": digest, "links": links, "count": count, "lang": f.lang}
         text = render_template("delegates/digest.txt", **context)
         html = render_template("delegates/digest_mail.html", **context)

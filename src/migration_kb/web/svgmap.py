@@ -77,6 +77,8 @@ def curve(p: list[float], q: list[float]) -> str:
     (x0, y0), (x1, y1) = p, q
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
     dx, dy = x1 - x0, y1 - y0
+    if abs(dx) < 2:  # two markers of one column: a loop out to the west, clear of the markers between them
+        return f"M{x0:.0f} {y0:.0f}Q{mx - max(abs(dy) * 0.6, 50):.0f} {my:.0f} {x1:.0f} {y1:.0f}"
     bend = 0.15  # of the length, to the left of the way from p to q
     return f"M{x0:.0f} {y0:.0f}Q{mx - dy * bend:.0f} {my + dx * bend:.0f} {x1:.0f} {y1:.0f}"
 
