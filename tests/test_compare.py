@@ -78,3 +78,9 @@ def test_in_four_languages(client):
              "fr": "Comparer des pratiques"}
     for lang, title in words.items():
         assert title in client.get(f"/compare?ids={OLD},{MERCOSUR}&lang={lang}").get_data(as_text=True), lang
+
+
+def test_result_lists_say_what_replaced_an_ended_practice(client):
+    html = client.get("/?q=ANACT").get_data(as_text=True)
+    line = re.search(r'<span class="status">([^<]+)</span>', html.split(NAFTA)[1]).group(1)
+    assert line.startswith("No longer in force since 2020 — replaced by ")

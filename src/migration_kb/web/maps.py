@@ -17,6 +17,9 @@ from .svgmap import draw
 
 bp = Blueprint("maps", __name__)
 FILTERS = ("theme", "bloc", "topic", "instrument", "target_group", "language")  # the form's choices
+# Corridors drawn and listed at most: the busiest. The shipped kb has about 80; a large kb of random pairs
+# would have thousands, and the page must stay light (a state's page lists all its partners).
+MAX_DRAWN = 150
 
 
 @bp.get("/map")
@@ -27,9 +30,10 @@ def map_page():
     counts = searcher.search(replace(req, page=1, per_page=1)).facets.get("country", {})
     hits = searcher.all_hits(replace(req, sort="title"))
     corridors = corridors_of((h.id, h.countries) for h in hits)
-    drawing = draw(counts, corridors)
+    drawing = draw(counts, corridors[:MAX_DRAWN])
     tax = kb().taxonomy
     choices = {f: list(tax.terms(f)) if f != "language" else ["en", "es", "pt", "fr"] for f in FILTERS}
-    return render_template("delegates/map.html", drawing=drawing, corridors=corridors, total=len(hits),
+    return render_template("delegates/map.html", drawing=drawing, corridors=corridors[:MAX_DRAWN],
+                           all_corridors=len(corridors), total=len(hits),
                            criteria=Criteria(req, asked_lang(), "/map"), choices=choices, facets=FACETS,
                            counts=counts)
