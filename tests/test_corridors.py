@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from migration_kb.reads.corridors import corridor, corridors_of, parse_key, practice_ids_between
+from migration_kb.reads.corridors import corridor, corridor_pairs, parse_key, practice_ids_between
 from migration_kb.reads.entries import published_dates
 from migration_kb.store import published_entries
 from migration_kb.taxonomy import load as load_taxonomy
@@ -14,12 +14,11 @@ from migration_kb.taxonomy import load as load_taxonomy
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
-def test_a_corridor_is_the_first_two_parties_and_counts_every_practice_naming_both():
-    found = corridors_of([("a", ["AR", "BO"]), ("b", ["BO", "AR", "PE"]), ("c", ["PE", "CL", "AR"]),
-                          ("d", ["MX"]), ("e", ["BR", "AR"])])
-    weights = {c.key: c.practices for c in found}
-    assert weights == {"AR-BO": ("a", "b"), "CL-PE": ("c",), "AR-BR": ("e",)}  # no AR-PE: never first two
-    assert found[0].key == "AR-BO"  # heaviest first
+def test_a_corridor_is_the_first_two_parties_of_a_practice(app):
+    with app.extensions["migration_kb"].db.session() as s:
+        pairs = corridor_pairs(s)
+        entries = [e for e, _, _ in published_entries(s, [i for i, _ in published_dates(s)])]
+    assert pairs == sorted({tuple(sorted(e.countries[:2])) for e in entries if len(e.countries) >= 2})
     assert parse_key("bo-ar") == ("BO", "AR") and parse_key("AR-AR") is None and parse_key("ARG-BO") is None
 
 

@@ -47,6 +47,20 @@ def test_every_practice_with_two_parties_is_on_the_map(app, client):
         assert weight == sum(1 for e in entries if {a, b} <= set(e.countries)), key
 
 
+@pytest.mark.parametrize("query", FILTERS[1:])
+def test_under_filters_a_corridor_weighs_the_matching_practices_naming_both(client, query):
+    _, corridors = map_numbers(client.get("/map?" + query).get_data(as_text=True))
+    matching = client.get("/search.json?" + query).get_json()["results"]
+    _, everywhere = map_numbers(client.get("/map").get_data(as_text=True))
+    expected = {}
+    for key in everywhere:
+        a, b = key.split("-")
+        n = sum(1 for hit in matching if a in hit["countries"] and b in hit["countries"])
+        if n:
+            expected[key] = n
+    assert corridors == expected
+
+
 def test_every_state_of_the_vocabulary_is_drawn_and_clickable(client):
     tax = load_taxonomy()
     states, _ = map_numbers(client.get("/map").get_data(as_text=True))

@@ -1,19 +1,17 @@
 """Bilateral corridors: two states that are the first two parties of at least one published practice.
 
 A corridor's practices are all the published practices naming both states (a regional agreement of ten
-states counts in every corridor its parties form); the map draws each corridor with that weight, and the
-corridor page lists the same practices.
+states counts in every corridor its parties form); the map draws each corridor with the number of those that
+match its filters, and the corridor page lists them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..models import EntryRow, Tag
 from ..records import FINDING_KINDS, Entry, Finding
@@ -45,29 +43,29 @@ def parse_key(key: str) -> tuple[str, str] | None:
 class Corridor:
     a: str
     b: str
-    practices: tuple[str, ...]  # ids of the practices naming both states
+    weight: int  # how many practices name both states
+    practices: tuple[str, ...] = ()  # their ids, when known
 
     @property
     def key(self) -> str:
         return f"{self.a}-{self.b}"
 
-    @property
-    def weight(self) -> int:
-        return len(self.practices)
+
+def corridor_pairs(s: Session) -> list[tuple[str, str]]:
+    """Every corridor of the published practices (their first two parties), in one query."""
+    first, second = aliased(Tag), aliased(Tag)
+    rows = s.execute(select(first.value, second.value)
+                     .join(second, (second.entry_id == first.entry_id) & (second.vocabulary == "country")
+                           & (second.position == 1))
+                     .join(EntryRow, EntryRow.id == first.entry_id)
+                     .where(first.vocabulary == "country", first.position == 0, EntryRow.state == "published")
+                     .distinct())
+    return sorted({pair(a, b) for a, b in rows if a != b})
 
 
-def corridors_of(practices: Iterable[tuple[str, Sequence[str]]]) -> list[Corridor]:
-    """The corridors among (practice id, its parties in order), heaviest first, each with its practices."""
-    practices = [(i, [c.upper() for c in parties]) for i, parties in practices if len(parties) >= 2]
-    found = {pair(parties[0], parties[1]) for _, parties in practices}
-    members: dict[tuple[str, str], list[str]] = {p: [] for p in found}
-    for entry_id, parties in practices:
-        for x, y in combinations(dict.fromkeys(parties), 2):
-            p = pair(x, y)
-            if p in members:
-                members[p].append(entry_id)
-    return sorted((Corridor(a, b, tuple(ids)) for (a, b), ids in members.items()),
-                  key=lambda c: (-c.weight, c.key))
+def weighed(weights: dict[tuple[str, str], int]) -> list[Corridor]:
+    """The corridors that have practices under these weights, heaviest first."""
+    return sorted((Corridor(a, b, n) for (a, b), n in weights.items() if n), key=lambda c: (-c.weight, c.key))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from flask import Blueprint, render_template
 
-from ..reads.corridors import corridors_of
+from ..reads.corridors import corridor_pairs, weighed
 from ..search.schema import FACETS
 from .criteria import Criteria
 from .i18n import asked_lang
@@ -27,13 +27,17 @@ def map_page():
     req = read_request()  # bad filters: 400 with the search page's message
     searcher = kb().searcher
     # The numbers are the search's country facet for the same filters: one definition of "how many".
-    counts = searcher.search(replace(req, page=1, per_page=1)).facets.get("country", {})
-    hits = searcher.all_hits(replace(req, sort="title"))
-    corridors = corridors_of((h.id, h.countries) for h in hits)
+    result = searcher.search(replace(req, page=1, per_page=1))
+    counts = result.facets.get("country", {})
+    # The corridors are the published practices' first two parties; their weights, the practices matching
+    # the filters that name both states (read from the index's facet masks, no stored document).
+    with kb().db.session() as s:
+        pairs = corridor_pairs(s)
+    corridors = weighed(searcher.pair_counts(req, "country", pairs))
     drawing = draw(counts, corridors[:MAX_DRAWN])
     tax = kb().taxonomy
     choices = {f: list(tax.terms(f)) if f != "language" else ["en", "es", "pt", "fr"] for f in FILTERS}
     return render_template("delegates/map.html", drawing=drawing, corridors=corridors[:MAX_DRAWN],
-                           all_corridors=len(corridors), total=len(hits),
+                           all_corridors=len(corridors), total=result.total,
                            criteria=Criteria(req, asked_lang(), "/map"), choices=choices, facets=FACETS,
                            counts=counts)
