@@ -174,3 +174,15 @@ def test_without_a_public_address_or_smtp_server_nothing_is_marked(site, cli, db
     monkeypatch.delenv("MIGRATION_KB_SMTP_URL")
     result = cli("digests", "send")
     assert result.exit_code != 0 and "MIGRATION_KB_SMTP_URL" in result.output
+
+
+def test_a_search_whose_vocabulary_value_went_away_is_reported_not_fatal(site, cli, db):
+    folder, box = site
+    follow(db, "ana")
+    with db.session() as s:
+        s.execute(update(FollowedSearch).values(query="theme=a-removed-theme"))
+    publish(cli, folder, "second-labour", "Second labour agreement")
+    a_day_passes(db)
+    result = cli("digests", "send")
+    assert result.exit_code == 1 and "a-removed-theme" in result.output and "1 failed" in result.output
+    assert box.messages == []

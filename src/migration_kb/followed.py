@@ -223,11 +223,16 @@ def send_digests(db, ids_matching: Callable[[SearchRequest], list[str]], taxonom
                 continue
             changed = set(s.scalars(select(Change.entry_id).where(Change.seq > row.seen_through,
                                                                   Change.seq <= through, Change.op == "upsert")))
-            previous = (row.seen_through, row.period_closed_at)
             followed = _plain(row)
+            try:  # a vocabulary value removed since the search was saved: say so, send nothing
+                req = search_request(followed.query, taxonomy)
+            except Invalid as exc:
+                report.failed.append(f"{followed.name!r} to {email}: {exc.message}")
+                continue
+            previous = (row.seen_through, row.period_closed_at)
             # Close the period first: a crash after this commit loses a digest rather than sending one twice.
             row.seen_through, row.period_closed_at = through, at
-        ids = [i for i in ids_matching(search_request(followed.query, taxonomy)) if i in changed] if changed else []
+        ids = [i for i in ids_matching(req) if i in changed] if changed else []
         if not ids:
             report.empty += 1
             continue

@@ -34,7 +34,12 @@ def followed_page():
         mine = followed.followed_of(s, me.id)
         email = accounts.verified_email(s, me.id)
     tax = kb().taxonomy
-    criteria = {f.id: Criteria(followed.search_request(f.query, tax), asked_lang()) for f in mine}
+    criteria = {}
+    for f in mine:
+        try:
+            criteria[f.id] = Criteria(followed.search_request(f.query, tax), asked_lang())
+        except DomainError:  # a vocabulary value removed since it was saved: the search cannot be opened
+            criteria[f.id] = None
     new_feeds = dict(m.split(" ", 1) for m in get_flashed_messages(category_filter=["feed"]))  # shown once
     return render_template("delegates/followed.html", mine=mine, criteria=criteria, email=email, account=me,
                            new_feeds=new_feeds)
