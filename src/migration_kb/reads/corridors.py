@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from ..models import EntryRow, Tag
+from ..models import Change, EntryRow, Tag
 from ..records import FINDING_KINDS, Entry, Finding
 from ..store import published_entries
 from ..taxonomy import Taxonomy
@@ -51,16 +51,27 @@ class Corridor:
         return f"{self.a}-{self.b}"
 
 
+_pairs_cache: dict[str, tuple[int, list[tuple[str, str]]]] = {}  # database -> (change-log position, pairs)
+
+
 def corridor_pairs(s: Session) -> list[tuple[str, str]]:
-    """Every corridor of the published practices (their first two parties), in one query."""
-    first, second = aliased(Tag), aliased(Tag)
-    rows = s.execute(select(first.value, second.value)
-                     .join(second, (second.entry_id == first.entry_id) & (second.vocabulary == "country")
-                           & (second.position == 1))
-                     .join(EntryRow, EntryRow.id == first.entry_id)
-                     .where(first.vocabulary == "country", first.position == 0, EntryRow.state == "published")
-                     .distinct())
-    return sorted({pair(a, b) for a, b in rows if a != b})
+    """Every corridor of the published practices (their first two parties). Read again only when the change log
+    moved (every write to an entry adds a row to it); a join over the tags took 0.3 s at 10,000 entries."""
+    key = str(s.get_bind().url)
+    position = s.scalar(select(func.max(Change.seq))) or 0
+    cached = _pairs_cache.get(key)
+    if cached is not None and cached[0] == position:
+        return cached[1]
+    published = set(s.scalars(select(EntryRow.id).where(EntryRow.state == "published")))
+    firsts: dict[str, list[str]] = {}
+    for entry_id, value, _ in s.execute(select(Tag.entry_id, Tag.value, Tag.position)
+                                        .where(Tag.vocabulary == "country", Tag.position < 2)
+                                        .order_by(Tag.entry_id, Tag.position)):
+        if entry_id in published:
+            firsts.setdefault(entry_id, []).append(value)
+    pairs = sorted({pair(*two) for two in firsts.values() if len(two) == 2 and two[0] != two[1]})
+    _pairs_cache[key] = (position, pairs)
+    return pairs
 
 
 def weighed(weights: dict[tuple[str, str], int]) -> list[Corridor]:

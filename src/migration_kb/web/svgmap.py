@@ -46,15 +46,16 @@ class Drawing:
     inset_box: list[int]
     overseas_box: list[int]
     lines: list[Line]
+    levels: dict[str, int]  # each state's shade, worked out once (a page asks for it hundreds of times)
 
     def count(self, code: str) -> int:
         return self.shaded.count("all", code)
 
     def fill(self, code: str) -> str:
-        return FILLS[self.shaded.level(self.count(code))]
+        return FILLS[self.levels[code]]
 
     def ink(self, code: str) -> str:
-        return INKS[self.shaded.level(self.count(code))]
+        return INKS[self.levels[code]]
 
     def legend(self) -> list[tuple[str, int, int]]:
         return [(FILLS[level], low, high) for level, low, high in self.shaded.legend()]
@@ -91,5 +92,7 @@ def draw(counts: dict[str, int], corridors: list[Corridor]) -> Drawing:
     top = max((c.weight for c in corridors), default=1)
     lines = [Line(c, curve(nodes[c.a], nodes[c.b]), line_width(c.weight, top))
              for c in corridors if c.a in nodes and c.b in nodes]
+    top_level = {n: shaded.level(n) for n in set(shaded.counts["all"].values())}
     return Drawing(data["width"], data["height"], shaded, data["shapes"], data["land"], nodes, data["inset"],
-                   data["overseas"], data["inset_box"], data["overseas_box"], lines[::-1])  # heaviest drawn last
+                   data["overseas"], data["inset_box"], data["overseas_box"], lines[::-1],  # heaviest drawn last
+                   {c: top_level[n] for c, n in shaded.counts["all"].items()})
