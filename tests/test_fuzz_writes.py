@@ -247,10 +247,13 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
     focal = {**ENTRY, "id": "fuzz-focal", "focal_point": {"name": "A focal point", "email": "focal@example.org"}}
     assert api(server, "POST", "/api/v1/entries", json.dumps(focal).encode())[0] == 201
     assert api(server, "POST", "/api/v1/entries/fuzz-focal/publish?version=1")[0] == 200
+    # A followed search, so that its page shows the forms that change one (issue 15).
+    admin.post("/followed", admin.encode({"csrf_token": csrf_of(admin.get("/followed")[1]), "name": "Fuzzed",
+                                          "query": "theme=labour-mobility", "digest": "daily"}))
     pages = ["/account", "/admin/users", "/drafts", f"/drafts/{draft_id}", "/findings", "/entries/new",
              "/entries/fuzz-entry/edit", "/entries/fuzz-entry/history", "/entries/fuzz-entry/review",
              "/entries/mercosur-residence-agreement", "/events/oas-2011-bilateral-cooperation", "/calls/new",
-             "/calls/1", "/entries/fuzz-focal"]
+             "/calls/1", "/entries/fuzz-focal", "/followed", "/followed/new?theme=labour-mobility"]
     forms, shown = [], set()
     for action, fields in [form for page in pages for form in admin.forms(page)]:
         kind = (re.sub(r"/\d+(?=/|$)", "/N", action.split("?")[0]), *fields)  # one form per row is enough
@@ -278,6 +281,12 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
         check(f"delete anchor={label}", *admin.post(f"/drafts/{doomed}/delete",
                                                     admin.encode({"csrf_token": token, "anchor": raw})))
 
+    token = csrf_of(admin.get("/followed")[1])
+    for shape in [*PATH_SHAPES, "1"]:  # unfollowing, last: the search's forms were probed above
+        check(f"POST /followed/{shape}/delete", *admin.post(f"/followed/{shape}/delete",
+                                                            admin.encode({"csrf_token": token})))
+    reached.add("followed.unfollow")
+
     stranger = Browser.__new__(Browser)
     stranger.server, stranger.opener = server, urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
@@ -287,6 +296,13 @@ def test_no_write_route_answers_5xx_to_hostile_values(server):
         for label, raw, _ in SHAPES[:6]:  # each failure counts against the address: a few shapes only
             check(f"POST /sign-in {name}={label}", *stranger.post("/sign-in", stranger.encode({**fields, name: raw})))
     reached.add("account.sign_in")
+    from migration_kb.web.digests import unsubscribe_token
+
+    with app.test_request_context():
+        signed = unsubscribe_token(1)
+    for shape in [signed, signed[:-2], *PATH_SHAPES]:  # a digest's one-click unsubscribe: no session at all
+        check(f"POST /digests/unsubscribe/{shape}", *stranger.post(f"/digests/unsubscribe/{shape}", b""))
+    reached.add("followed.unsubscribe")
 
     # -- OAI-PMH takes POST too (it reads only): every argument with every shape, an answer every time -----------
     for name in ("verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken"):

@@ -331,6 +331,44 @@ def _change_user(ctx: Context, name: str, change, value) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+
+@main.group("digests")
+def digests_cmd() -> None:
+    """E-mail digests of followed searches (docs/delegates.md)."""
+
+
+@digests_cmd.command("send")
+@pass_ctx
+def digests_send(ctx: Context) -> None:
+    """Send every due digest (daily or weekly) of what is new or changed in followed searches; for cron, run it
+    as often as you like: nothing is sent twice, and a period with nothing new sends nothing."""
+    from .mail import MailNotConfigured
+    from .search.indexer import SearchIndex, catch_up_if_present
+    from .web import create_app
+    from .web.digests import send_all
+
+    if not SearchIndex(ctx.settings.index_dir).is_usable():
+        raise click.ClickException("this instance has no search index yet: run `migration-kb reindex` first")
+    catch_up_if_present(ctx.settings, ctx.db)  # digests report what the search finds now
+    app = create_app(ctx.settings)
+    try:
+        report = send_all(app)
+    except MailNotConfigured as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        app.extensions["migration_kb"].searcher.close()
+        app.extensions["migration_kb"].db.dispose()
+    for address, name in report.sent:
+        click.echo(f"sent: {name!r} to {address}")
+    click.echo(f"{len(report.sent)} digest(s) sent; {report.empty} period(s) with nothing new; "
+               f"{report.unverified} waiting for a confirmed e-mail address; {report.not_due} not due yet; "
+               f"{len(report.failed)} failed.")
+    for problem in report.failed:
+        click.echo(f"not sent: {problem}", err=True)
+    if report.failed:
+        sys.exit(EXIT_INVALID)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

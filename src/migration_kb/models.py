@@ -355,3 +355,18 @@ class ContactSent(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     entry_id: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+class FollowedSearch(Base):
+    """A user's saved search: a private Atom feed (the SHA-256 of its secret token; None once revoked) and an
+    optional e-mail digest of the practices new or changed in it (followed.py)."""
+
+    __tablename__ = "followed_searches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    query: Mapped[str] = mapped_column(String(2000))  # the search's query string: q, filters, years
+    lang: Mapped[str] = mapped_column(String(2))  # the language its digests are written in
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(10), default="none")  # none | daily | weekly
+    seen_through: Mapped[int] = mapped_column(Integer, default=0)  # change-log position digests reported up to
+    period_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the last digest period
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -62,7 +62,7 @@ def test_write_review_publish_and_find(page, server, shot):
 
     # not public yet
     page.goto(server.url + "/?q=wyvernbridge")
-    expect(page.locator(".hits a")).to_have_count(0)
+    expect(page.locator(".hits h3 a")).to_have_count(0)
 
     # -- a second expert approves -----------------------------------------------------------------------
     sign_in(page, server, "bruno")
@@ -79,11 +79,11 @@ def test_write_review_publish_and_find(page, server, shot):
     deadline = time.monotonic() + 5.0  # generous, so a loaded CI machine does not turn latency into a failure
     while True:
         page.goto(server.url + "/?q=wyvernbridge")
-        if page.locator(".hits a").count() or time.monotonic() > deadline:
+        if page.locator(".hits h3 a").count() or time.monotonic() > deadline:
             break
-    expect(page.locator(".hits a")).to_have_text("Wyvernbridge seasonal workers programme", timeout=1)
+    expect(page.locator(".hits h3 a")).to_have_text("Wyvernbridge seasonal workers programme", timeout=1)
     shot(page, "found")
-    page.locator(".hits a").click()
+    page.locator(".hits h3 a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Wyvernbridge seasonal workers programme")
     expect(page.get_by_text("Recruitment goes through the public employment service.")).to_be_visible()
 

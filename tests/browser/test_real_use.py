@@ -125,13 +125,16 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "entry": "/entries/accord-nord-americain-cooperation-travail", "theme": "/themes/protection",
               "bloc-mercosur": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM", "country": "/countries/BR",
               "coverage": "/coverage", "coverage-by-country": "/coverage?by=country", "event": WORKSHOP,
-              "sign-in": "/sign-in", "calls": "/calls"}
+              "sign-in": "/sign-in", "calls": "/calls", "map": "/map?theme=labour-mobility&bloc=CARICOM",
+              "corridor": "/corridors/AR-BO", "compare": "/compare?ids=ar-bo-convenio-migracion-1998,"
+              "accord-nord-americain-cooperation-travail,mercosur-residence-agreement"}
 SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement",
              "desk": "/desk", "account": "/account", "new-entry": "/entries/new",
              "edit": "/entries/mercosur-residence-agreement/edit",
              "history": "/entries/mercosur-residence-agreement/history",
              "review": "/entries/mercosur-residence-agreement/review", "drafts": "/drafts", "workbench": "/findings",
-             "users": "/admin/users", "search-log": "/search-log"}
+             "users": "/admin/users", "search-log": "/search-log", "followed": "/followed",
+             "follow-new": "/followed/new?theme=labour-mobility"}
 
 
 def overflow(page) -> tuple[int, int]:
@@ -230,7 +233,9 @@ def test_status_in_result_lists(page, server, shot):
 SPANISH_PAGES = {"search": "/", "results": "/?q=trabajo", "entry": "/entries/accord-nord-americain-cooperation-travail",
                  "theme": "/themes/protection", "bloc": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM",
                  "country": "/countries/BR", "coverage": "/coverage", "coverage-by-country": "/coverage?by=country",
-                 "event": WORKSHOP, "calls": "/calls"}
+                 "event": WORKSHOP, "calls": "/calls", "map": "/map?theme=labour-mobility",
+                 "corridor": "/corridors/AR-BO",
+                 "compare": "/compare?ids=ar-bo-convenio-migracion-1998,mercosur-residence-agreement"}
 # The UI's text: every element whose language is the page's (entries' and events' own text carry their lang).
 UI_TEXT = """() => {
   const out = [];

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from math import ceil
 
 from ..search.request import SearchRequest
@@ -22,7 +23,7 @@ class Coverage:
     def count(self, row: str, column: str) -> int:
         return self.counts[row].get(column, 0)
 
-    @property
+    @cached_property  # level() asks for it for every cell and every step of the legend
     def top(self) -> int:
         return max((self.count(r, c) for r in self.rows for c in self.columns), default=0)
 

@@ -98,6 +98,12 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.register_blueprint(thread_views.bp)
     app.register_blueprint(call_views.bp)
     app.register_blueprint(focal_point_views.bp)
+    from . import compare, corridors, followed, maps  # the delegates' tools (issue 15)
+
+    app.register_blueprint(maps.bp)
+    app.register_blueprint(corridors.bp)
+    app.register_blueprint(compare.bp)
+    app.register_blueprint(followed.bp)
 
     app.before_request(security.check_csrf)
     app.after_request(security.secure_headers)

@@ -18,13 +18,14 @@ class Criteria:
     request: SearchRequest
     lang: str | None  # the language asked for in the URL, kept in every link
     path: str = "/"
+    compare: str = ""  # the practices gathered for a comparison (ids, comma-separated), kept in every link
 
     def _params(self, **changes) -> list[tuple[str, str]]:
         r = self.request
         state = {
             "q": r.q, "sort": r.sort if r.sort != "relevance" else "",
             "year_from": r.year_from, "year_to": r.year_to, "per_page": r.per_page if r.per_page != 20 else "",
-            "page": r.page if r.page != 1 else "", "lang": self.lang or "",
+            "page": r.page if r.page != 1 else "", "lang": self.lang or "", "compare": self.compare,
         }
         filters = {f: list(v) for f, v in r.filters.items()}
         filters.update(changes.pop("filters", {}))

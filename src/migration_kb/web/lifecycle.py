@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..reads.entries import lifecycles_of
+from ..reads.entries import lifecycles_of, published_link
 from .services import kb
 
 
@@ -22,4 +22,8 @@ def lifecycles(hits) -> dict[str, str]:
         return {}
     with kb().db.session() as s:
         rows = lifecycles_of(s, ids)
-    return {i: lifecycle_text(status, year_end, successor) for i, (status, year_end, successor) in rows.items()}
+        # What replaced an ended practice, at a glance in the list too (issue 15): a few rows at most.
+        successors = {i: published_link(s, successor) for i, (_, _, successor) in rows.items() if successor}
+    return {i: lifecycle_text(status, year_end, successor)
+            + (f" — {_('replaced by')} {successors[i].title}" if successors.get(i) else "")
+            for i, (status, year_end, successor) in rows.items()}

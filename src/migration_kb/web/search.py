@@ -14,6 +14,7 @@ from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
 from ..spreadsheets import SafeCSVWriter
 from ..store import published_entries
+from .compare import basket, compare_url
 from .criteria import Criteria
 from .i18n import asked_lang, ui_lang
 from .labels import practice_status
@@ -61,13 +62,14 @@ def year_spans(result, criteria: Criteria) -> list[YearSpan]:
 @bp.get("/")
 def search_page():
     req = read_request()
-    criteria = Criteria(req, asked_lang(), "/")
+    criteria = Criteria(req, asked_lang(), "/", ",".join(basket()))
     result = kb().searcher.search(req)
     note_search(req, result.total)  # what delegates could not find (never fails the search)
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
-                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria))
+                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria),
+                           comparing=basket(), comparing_url=compare_url(basket()))
 
 
 def _all_hits(req: SearchRequest):
@@ -148,12 +150,16 @@ def export_json():
 @bp.get("/search.atom")
 def feed():
     """New or updated practices matching the search, newest change first."""
-    req = read_request()
+    return atom(read_request(), request.url)
+
+
+def atom(req: SearchRequest, self_url: str) -> Response:
+    """The Atom feed of a search (also a followed search's private feed)."""
     req.page, req.per_page = 1, 50
     hits = sorted(kb().searcher.search(req).hits, key=lambda h: h.updated, reverse=True)
     updated = max((h.updated for h in hits), default=0)
     xml = render_template("feed.xml", hits=hits, req=req, updated=_iso(updated), iso=_iso,
-                          self_url=request.url, page_url=Criteria(req, asked_lang()).url("/"))
+                          self_url=self_url, page_url=Criteria(req, asked_lang()).url("/"))
     return Response(xml, mimetype="application/atom+xml")
 
 
