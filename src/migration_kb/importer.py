@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import embeddings
 from .db import Database
 from .entryfiles import ParsedFile, collect, read_file, sibling_events, to_record
 from .records import Entry, Event, ValidationError, panel_refs
@@ -114,7 +115,8 @@ def check_paths(paths, progress: Progress | None = None) -> Report:
 
 
 def import_paths(db: Database, paths, *, partial: bool = False, state: str = "published",
-                 author_id: int | None = None, progress: Progress | None = None) -> Report:
+                 author_id: int | None = None, progress: Progress | None = None,
+                 embedding_progress: Progress | None = None) -> Report:
     """Validate then import. All-or-nothing unless `partial`; what the operator imports is published."""
     with db.session() as s:
         db_panels = panel_refs(all_events(s))
@@ -130,6 +132,9 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
         return report
     with db.session() as s:
         known = entry_states(s)
+        changed = [r for _, r in batch.records
+                   if isinstance(r, Entry) and known.get(r.id, NEVER_SAVED)[0] != r.content_hash()]
+        embeddings.compute(s, changed, progress=embedding_progress)  # in batches, on both cores
         for parsed, record in batch.records:
             if isinstance(record, Event):
                 report.events[save_event(s, record)] += 1
