@@ -11,11 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.query import Every, Or, Query, Term
 
+from .. import encoder
 from ..config import LANGUAGES
+from ..db import Database
 from .facets import YEAR_SPANS, Facets
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
-from .querybuild import build_query, query_terms
+from .meaning import MeaningIndex, Vectors, fuse, meaning_only
+from .querybuild import build_query, has_syntax, query_terms
 from .request import SearchRequest
 from .results import Hit, SearchResult, hit
 from .schema import FACETS
@@ -34,6 +37,7 @@ class _Match:
     selected: dict[str, np.ndarray]  # each facet's selected values
     allowed: np.ndarray  # all of it
     good: bool  # some entries match most of the query's words
+    meant: np.ndarray | None = None  # mask: entries found by meaning alone
 
 
 class Searcher:
@@ -46,8 +50,11 @@ class Searcher:
 
     REFRESH_EVERY = 1.0  # seconds between checks for commits made by other processes
 
-    def __init__(self, index: SearchIndex):
+    def __init__(self, index: SearchIndex, db: Database | None = None):
+        """`db` given: search by meaning too, with the entries' vectors stored there."""
         self.index = index
+        self._meaning = MeaningIndex(db)
+        self._vectors: Vectors | None = None
         self._lock = threading.RLock()
         self._searcher = None
         self._gen_dir = None
@@ -77,6 +84,7 @@ class Searcher:
             self._segments = SegmentCache()
         self._scorer = Scorer(self._searcher, self._segments)
         self._live = self._scorer.live
+        self._vectors = self._meaning.align(self._searcher.reader(), self._facets.size, not same_folder)
         if old is not None:
             old.close()
         return self._searcher, self._facets, self._live
@@ -92,6 +100,7 @@ class Searcher:
         searcher, facets, live = self._current()
         query = build_query(request.q)
         most = True  # the entries found match most of the query (else "did you mean" may help)
+        meant = None
         if isinstance(query, Every):
             ranked = scores = None
             worded = live
@@ -102,6 +111,15 @@ class Searcher:
             ranked, scores = docs[order], doc_scores[order]
             worded = np.zeros(facets.size, dtype=bool)
             worded[docs] = True
+            similarity = self._similarity(request)
+            if similarity is not None and request.mode == "hybrid":
+                ranked, scores, meant = fuse(ranked, scores, similarity, live, worded)
+                worded = worded | meant
+            elif similarity is not None:  # meaning alone
+                ranked, scores = meaning_only(similarity, live)
+                meant = np.zeros(facets.size, dtype=bool)
+                meant[ranked] = True
+                worded = meant
         matched = worded
         if request.year_from is not None or request.year_to is not None:
             matched = matched & facets.in_force(request.year_from, request.year_to)
@@ -115,7 +133,15 @@ class Searcher:
         for mask in selected.values():
             allowed = allowed & mask
         return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed,
-                      most and bool(worded.any()))
+                      most and bool(worded.any()), meant)
+
+    def _similarity(self, request: SearchRequest) -> np.ndarray | None:
+        """Every entry's similarity to the query, when meaning takes part: not in `words` mode, not for a
+        query written with syntax (phrases, AND/OR/NOT, field:value), not without the encoder."""
+        if request.mode == "words" or self._vectors is None or has_syntax(request.q):
+            return None
+        query = encoder.encode_query(request.q)
+        return None if query is None else self._vectors.similarity(query)
 
     def _retrying(self, work):
         """Run `work` under the lock; once more on a fresh searcher if a commit (this process's follower, or
@@ -160,7 +186,8 @@ class Searcher:
         page = self._ordered(m, request.sort, end)[end - request.per_page:end]
         with_scores = m.ranked is not None and request.sort == "relevance"
         scores = dict(zip(m.ranked[:end].tolist(), m.scores[:end].tolist(), strict=True)) if with_scores else {}
-        hits = [hit(m.searcher.stored_fields(d), scores.get(d), terms) for d in page]
+        hits = [hit(m.searcher.stored_fields(d), scores.get(d), terms,
+                    by_meaning=m.meant is not None and bool(m.meant[d])) for d in page]
         suggestion = None if m.good else suggest(m.searcher, request.q)
         return SearchResult(request=request, total=int(m.allowed.sum()), hits=hits, facets=counts,
                             suggestion=suggestion, years=self._year_counts(m),

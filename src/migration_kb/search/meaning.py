@@ -1,0 +1,116 @@
+"""Search by meaning: the entries' vectors as one int8 matrix over the open index's document numbers, the
+query's cosine similarity to every entry in one matrix product, and its fusion with the words' ranking.
+
+The vectors come from the database (embeddings.py), where each version's vector was stored when it was
+saved or imported; a reopened searcher fetches only those of documents whose version it has not seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import embeddings, encoder
+from ..db import Database
+
+# Which entries found by meaning alone count as matches (total, facets, pages): a similarity of at least
+# FLOOR and within WITHIN of the query's best one (a plain question's similarities sit close together, so a
+# fixed threshold alone let in a third of the kb or nothing). Tuned on the two judged sets
+# (tests/test_meaning_quality.py, docs/search.md): a median of 5 entries added to the word matches.
+FLOOR = 0.15
+WITHIN = 0.10
+# The fused score: WORDS_WEIGHT x (BM25F / the best BM25F) + (1 - WORDS_WEIGHT) x (similarity / the best).
+# 0.6 keeps the vocabulary queries where words alone had them (0.891 -> 0.896); 0.3 ranks plain questions
+# better (0.389 -> 0.47) but loses vocabulary queries (0.815). Reciprocal rank fusion measured lower.
+WORDS_WEIGHT = 0.6
+CHUNK = 16_384  # rows converted to float32 at a time: bounded memory at 100,000 entries
+
+
+class Vectors:
+    """One row per document number (zeros where a document has no vector yet)."""
+
+    def __init__(self, matrix: np.ndarray, scales: np.ndarray, present: np.ndarray):
+        self.matrix, self.scales, self.present = matrix, scales, present
+
+    def similarity(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every document to the query's unit vector; -1 where no vector is stored."""
+        out = np.empty(len(self.matrix), dtype=np.float32)
+        for start in range(0, len(self.matrix), CHUNK):
+            out[start:start + CHUNK] = self.matrix[start:start + CHUNK].astype(np.float32) @ query
+        out *= self.scales
+        out[~self.present] = -1.0
+        return out
+
+
+class MeaningIndex:
+    """The vectors of a server's open index, kept between reopenings (a save fetches one vector)."""
+
+    def __init__(self, db: Database | None):
+        self.db = db
+        self._cache: dict[str, tuple[int, np.ndarray | None, float]] = {}  # id -> (version, int8, scale)
+
+    @property
+    def enabled(self) -> bool:
+        return self.db is not None and encoder.available()
+
+    def align(self, reader, size: int, new_generation: bool) -> Vectors | None:
+        """The vectors for `reader`'s documents, or None when search by meaning is off."""
+        if not self.enabled:
+            return None
+        if new_generation:  # a rebuild: `reindex` may have computed vectors that were missing
+            self._cache = {k: v for k, v in self._cache.items() if v[1] is not None}
+        docs: list[tuple[int, str, int]] = []
+        for leaf, offset in reader.leaf_readers():
+            ids, versions = leaf.column_reader("id"), leaf.column_reader("version")
+            for docnum in leaf.all_doc_ids():
+                entry_id = ids[docnum]
+                entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                docs.append((offset + docnum, entry_id, int(versions[docnum])))
+        need = [i for _, i, v in docs if self._cache.get(i, (None,))[0] != v]
+        if need:
+            with self.db.session() as s:
+                found = embeddings.vectors_of(s, need)
+            wanted = {i: v for _, i, v in docs}
+            for entry_id in need:  # kept for the indexed version, even when the database is a step ahead
+                _, vector, scale = found.get(entry_id, (None, None, 0.0))
+                self._cache[entry_id] = (wanted[entry_id], vector, scale)
+        matrix = np.zeros((size, encoder.DIM), dtype=np.int8)
+        scales = np.zeros(size, dtype=np.float32)
+        present = np.zeros(size, dtype=bool)
+        for docnum, entry_id, _ in docs:
+            _, vector, scale = self._cache[entry_id]
+            if vector is not None:
+                matrix[docnum], scales[docnum], present[docnum] = vector, scale, True
+        return Vectors(matrix, scales, present)
+
+
+def meant(similarity: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """Mask of the entries whose meaning is close enough to the query to count as matches."""
+    if not live.any():
+        return np.zeros(len(similarity), dtype=bool)
+    best = float(similarity[live].max())
+    return live & (similarity >= max(FLOOR, best - WITHIN))
+
+
+def fuse(word_docs: np.ndarray, word_scores: np.ndarray, similarity: np.ndarray, live: np.ndarray,
+         worded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hybrid ranking: the word matches plus the entries close in meaning, by a weighted sum of the
+    normalised BM25F score and the normalised similarity.
+
+    Returns (documents best first, their fused scores, mask of those found by meaning alone)."""
+    close = meant(similarity, live)
+    alone = close & ~worded
+    candidates = np.flatnonzero(worded | close)
+    score = np.zeros(len(similarity), dtype=np.float64)
+    if len(word_docs):
+        score[word_docs] = WORDS_WEIGHT * word_scores / max(float(word_scores.max()), 1e-9)
+    best = float(similarity[live].max()) if live.any() else 1.0
+    score[candidates] += (1 - WORDS_WEIGHT) * np.clip(similarity[candidates], 0, None) / max(best, 1e-9)
+    order = np.lexsort((candidates, -score[candidates]))
+    return candidates[order], score[candidates][order], alone
+
+
+def meaning_only(similarity: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranking by meaning alone: the entries close in meaning, most similar first."""
+    docs = np.flatnonzero(meant(similarity, live))
+    order = np.lexsort((docs, -similarity[docs]))
+    return docs[order], similarity[docs][order].astype(np.float64)
