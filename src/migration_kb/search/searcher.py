@@ -17,7 +17,7 @@ from ..db import Database
 from .facets import YEAR_SPANS, Facets
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
-from .meaning import MeaningIndex, Vectors, fuse, meaning_only
+from .meaning import MeaningIndex, Vectors, fuse, meaning_only, words_weight
 from .querybuild import build_query, has_syntax, query_terms
 from .request import SearchRequest
 from .results import Hit, SearchResult, hit
@@ -113,7 +113,7 @@ class Searcher:
             worded[docs] = True
             similarity = self._similarity(request)
             if similarity is not None and request.mode == "hybrid":
-                ranked, scores, meant = fuse(ranked, scores, similarity, live, worded)
+                ranked, scores, meant = fuse(ranked, scores, similarity, live, worded, words_weight(request.q))
                 worded = worded | meant
             elif similarity is not None:  # meaning alone
                 ranked, scores = meaning_only(similarity, live)
