@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 from sqlalchemy import select
@@ -24,6 +25,8 @@ from .records import Entry
 
 log = logging.getLogger("migration_kb")
 Progress = Callable[[int], None] | None
+# Given how many texts are to be encoded, a context giving the callback that counts them (a progress bar).
+ProgressBar = Callable[[int], AbstractContextManager[Progress]] | None
 BATCH = 64  # texts per encoder call (the encoder streams its weights once per call)
 PARALLEL_FROM = 400  # texts: below this, starting a second process (about 2 s) costs more than it saves
 
@@ -59,7 +62,7 @@ def _encode_all(texts: list[str], progress: Progress, procs: int) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, encoder.DIM), dtype=np.float32)
 
 
-def compute(s: Session, entries: Iterable[Entry], *, progress: Progress = None, procs: int = 2) -> int:
+def compute(s: Session, entries: Iterable[Entry], *, progress: ProgressBar = None, procs: int = 2) -> int:
     """Store the vectors these entries' versions lack; returns how many were computed (0 when the encoder
     is not available: those versions are searchable by words only until `reindex`)."""
     wanted: dict[str, str] = {}
@@ -75,7 +78,8 @@ def compute(s: Session, entries: Iterable[Entry], *, progress: Progress = None, 
     missing = [h for h in hashes if h not in have]
     if not missing:
         return 0
-    rows, scales = quantize(_encode_all([wanted[h] for h in missing], progress, procs))
+    with progress(len(missing)) if progress else nullcontext(None) as tick:
+        rows, scales = quantize(_encode_all([wanted[h] for h in missing], tick, procs))
     s.add_all(EntryEmbedding(content_hash=h, model=encoder.MODEL, vector=rows[i].tobytes(), scale=float(scales[i]))
               for i, h in enumerate(missing))
     s.flush()

@@ -21,10 +21,13 @@ DIM = 512
 # The module to load (tests name a missing one to see search fall back to words); "off" disables it.
 MODULE_VARIABLE = "MIGRATION_KB_ENCODER"
 
+MEMO = 1024  # texts whose vectors are kept (2 KB each): a re-import or a second database of the same
+# texts (the test suite imports the shipped kb many times) does not encode them again
 log = logging.getLogger("migration_kb")
 _lock = threading.Lock()
 _model = None
 _failed: str | None = None
+_memo: dict[str, np.ndarray] = {}
 
 
 def _load():
@@ -55,9 +58,22 @@ def encode_texts(texts: list[str]) -> np.ndarray:
     model = _load()
     if model is None:
         raise RuntimeError(f"the sentence encoder is not available ({_failed})")
-    if not texts:
-        return np.zeros((0, DIM), dtype=np.float32)
-    return np.asarray(model.encode(list(texts)), dtype=np.float32)
+    texts = list(texts)
+    out = np.empty((len(texts), DIM), dtype=np.float32)
+    with _lock:
+        known = {i: _memo[text] for i, text in enumerate(texts) if text in _memo}
+    for i, vector in known.items():
+        out[i] = vector
+    new = [i for i in range(len(texts)) if i not in known]
+    if new:
+        vectors = np.asarray(model.encode([texts[i] for i in new]), dtype=np.float32)
+        out[new] = vectors
+        with _lock:
+            for i, vector in zip(new, vectors, strict=True):
+                if len(_memo) >= MEMO:
+                    _memo.pop(next(iter(_memo)))  # the oldest
+                _memo[texts[i]] = vector
+    return out
 
 
 def encode_query(text: str) -> np.ndarray | None:

@@ -116,7 +116,7 @@ def check_paths(paths, progress: Progress | None = None) -> Report:
 
 def import_paths(db: Database, paths, *, partial: bool = False, state: str = "published",
                  author_id: int | None = None, progress: Progress | None = None,
-                 embedding_progress: Progress | None = None) -> Report:
+                 embedding_progress: embeddings.ProgressBar = None) -> Report:
     """Validate then import. All-or-nothing unless `partial`; what the operator imports is published."""
     with db.session() as s:
         db_panels = panel_refs(all_events(s))
@@ -150,6 +150,18 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
             report.entries[result.outcome] += 1
     report.imported = True
     return report
+
+
+def compute_missing_meanings(db: Database, progress: embeddings.ProgressBar = None) -> int:
+    """Vectors for the published entries saved while the encoder was not available (or under another
+    model): `reindex` runs this before it rebuilds. Returns how many were computed."""
+    from .store import published_entries
+
+    with db.session() as s:
+        ids = embeddings.missing_ids(s)
+        entries = [entry for start in range(0, len(ids), 1000)
+                   for entry, _, _ in published_entries(s, ids[start:start + 1000])]
+        return embeddings.compute(s, entries, progress=progress)
 
 
 def kb_path(path: Path, given) -> str:
