@@ -9,6 +9,8 @@ which computes the vectors missing for published entries.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterable
@@ -28,6 +30,7 @@ Progress = Callable[[int], None] | None
 # Given how many texts are to be encoded, a context giving the callback that counts them (a progress bar).
 ProgressBar = Callable[[int], AbstractContextManager[Progress]] | None
 BATCH = 64  # texts per encoder call (the encoder streams its weights once per call)
+_deferred = contextvars.ContextVar("embeddings_deferred", default=False)
 PARALLEL_FROM = 400  # texts: below this, starting a second process (about 2 s) costs more than it saves
 
 
@@ -86,8 +89,20 @@ def compute(s: Session, entries: Iterable[Entry], *, progress: ProgressBar = Non
     return len(missing)
 
 
+@contextlib.contextmanager
+def deferred():
+    """Saves inside compute no vector: a bulk writer computes them afterwards, in batches (`compute`)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def remember(s: Session, entry: Entry) -> None:
     """The vector of one saved version (the store calls this on every save of entry text)."""
+    if _deferred.get():
+        return
     try:
         with s.begin_nested():  # a failure here (another process storing the same vector) undoes only this
             compute(s, [entry], procs=1)

@@ -135,19 +135,20 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
         changed = [r for _, r in batch.records
                    if isinstance(r, Entry) and known.get(r.id, NEVER_SAVED)[0] != r.content_hash()]
         embeddings.compute(s, changed, progress=embedding_progress)  # in batches, on both cores
-        for parsed, record in batch.records:
-            if isinstance(record, Event):
-                report.events[save_event(s, record)] += 1
-                continue
-            current = known.get(record.id, NEVER_SAVED)
-            if current[0] == record.content_hash():
-                # An unchanged file (e.g. from `export`) leaves the entry and its workflow state alone:
-                # re-importing an export must not publish drafts or bring back archived entries.
-                report.entries["unchanged"] += 1
-                continue
-            result = save_entry(s, record, state=state, author_id=author_id,
-                                message=f"imported {kb_path(parsed.path, paths)}", known=current)
-            report.entries[result.outcome] += 1
+        with embeddings.deferred():  # computed above: the saves need not look each one up
+            for parsed, record in batch.records:
+                if isinstance(record, Event):
+                    report.events[save_event(s, record)] += 1
+                    continue
+                current = known.get(record.id, NEVER_SAVED)
+                if current[0] == record.content_hash():
+                    # An unchanged file (e.g. from `export`) leaves the entry and its workflow state alone:
+                    # re-importing an export must not publish drafts or bring back archived entries.
+                    report.entries["unchanged"] += 1
+                    continue
+                result = save_entry(s, record, state=state, author_id=author_id,
+                                    message=f"imported {kb_path(parsed.path, paths)}", known=current)
+                report.entries[result.outcome] += 1
     report.imported = True
     return report
 

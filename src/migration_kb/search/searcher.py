@@ -24,6 +24,8 @@ from .results import Hit, SearchResult, hit
 from .schema import FACETS
 from .suggest import suggest
 
+RELATED_TAGS = 0.5  # shared tags' share beside the meaning in related practices (see _related_in_meaning)
+
 
 @dataclass
 class _Match:
@@ -233,27 +235,55 @@ class Searcher:
 
         return self._retrying(work)
 
-    def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
-        """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
+    def related(self, entry_id: str, limit: int = 5, by: str = "tags") -> list[Hit]:
+        """Practices related to this one: `by` "tags", those sharing the most specific tags (topics, target
+        groups, countries...); `by` "meaning", those whose text is closest in meaning, in any language
+        (none when search by meaning is off or the entry has no vector yet)."""
+        if by == "meaning":
+            return self._retrying(lambda: self._related_in_meaning(entry_id, limit))
         return self._retrying(lambda: self._related(entry_id, limit))
+
+    def _related_in_meaning(self, entry_id: str, limit: int) -> list[Hit]:
+        searcher, _, live = self._current()
+        docnum = searcher.document_number(id=entry_id)
+        vectors = self._vectors
+        if docnum is None or vectors is None or not vectors.present[docnum]:
+            return []
+        similarity = vectors.similarity(vectors.matrix[docnum].astype(np.float32) * vectors.scales[docnum])
+        # Texts in one language read closer to each other than to their peers in another: shared tags
+        # (language-neutral) count beside the meaning, so a practice's peers in other languages come up.
+        score = np.clip(similarity, 0, None) / max(float(similarity[live].max(initial=0)), 1e-9)
+        docs, scores = self._tag_scores(searcher, docnum)
+        if len(docs):
+            tags = np.zeros(len(live))
+            tags[docs] = scores
+            score += RELATED_TAGS * tags / max(float(scores.max()), 1e-9)
+        score[~live | ~vectors.present] = -1.0
+        score[docnum] = -1.0
+        best = np.argsort(-score, kind="stable")[:limit]
+        return [hit(searcher.stored_fields(int(d)), float(score[d]), None) for d in best if score[d] > 0]
 
     def _related(self, entry_id: str, limit: int) -> list[Hit]:
         searcher, _, _ = self._current()
         docnum = searcher.document_number(id=entry_id)
         if docnum is None:
             return []
+        docs, scores = self._tag_scores(searcher, docnum)
+        keep = docs != docnum
+        docs, scores = docs[keep], scores[keep]
+        best = np.lexsort((docs, -scores))[:limit]
+        return [hit(searcher.stored_fields(int(docs[i])), float(scores[i]), None) for i in best]
+
+    def _tag_scores(self, searcher, docnum: int) -> tuple[np.ndarray, np.ndarray]:
+        """Documents sharing tags with this one, and their BM25F over its tags (itself included)."""
         d = json.loads(searcher.stored_fields(docnum)["display"])
         weights = {"topics": ("topic", 3.0), "target_groups": ("target_group", 1.5), "countries": ("country", 1.5),
                    "themes": ("theme", 1.0), "blocs": ("bloc", 1.0)}
         clauses = [Term(name, value, boost=weight) for key, (name, weight) in weights.items()
                    for value in d.get(key, [])]
         if not clauses:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         # Scored as arrays (the same BM25F as Whoosh's, ties in document order): a common tag matches tens of
         # thousands of entries, which Whoosh scores one by one (about a second at 100,000 entries).
-        docs, scores = self._scorer.score(Or(clauses))
-        keep = docs != docnum
-        docs, scores = docs[keep], scores[keep]
-        best = np.lexsort((docs, -scores))[:limit]
-        return [hit(searcher.stored_fields(int(docs[i])), float(scores[i]), None) for i in best]
+        return self._scorer.score(Or(clauses))
 
