@@ -125,7 +125,7 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "entry": "/entries/accord-nord-americain-cooperation-travail", "theme": "/themes/protection",
               "bloc-mercosur": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM", "country": "/countries/BR",
               "coverage": "/coverage", "coverage-by-country": "/coverage?by=country", "event": WORKSHOP,
-              "sign-in": "/sign-in"}
+              "sign-in": "/sign-in", "results-by-meaning": "/?q=campesinos+que+viajan+al+norte+para+la+cosecha"}
 SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement"}
 
 
@@ -225,7 +225,7 @@ def test_status_in_result_lists(page, server, shot):
 SPANISH_PAGES = {"search": "/", "results": "/?q=trabajo", "entry": "/entries/accord-nord-americain-cooperation-travail",
                  "theme": "/themes/protection", "bloc": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM",
                  "country": "/countries/BR", "coverage": "/coverage", "coverage-by-country": "/coverage?by=country",
-                 "event": WORKSHOP}
+                 "event": WORKSHOP, "results-by-meaning": "/?q=campesinos+que+viajan+al+norte+para+la+cosecha"}
 # The UI's text: every element whose language is the page's (entries' and events' own text carry their lang).
 UI_TEXT = """() => {
   const out = [];

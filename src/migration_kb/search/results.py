@@ -24,7 +24,7 @@ class Hit:
     score: float | None
     highlights: str
     updated: float
-    by_meaning: bool = False  # found by meaning alone: none of the query's words matched it
+    by_meaning: bool = False  # found by meaning alone: not a match of the query's words
 
     def to_api(self) -> dict:
         return {"id": self.id, "title": self.title, "summary": self.summary, "themes": self.themes,

@@ -24,8 +24,8 @@ HIT = {"type": "object", "required": ["id", "title", "summary", "themes", "blocs
                       "themes": STRINGS, "blocs": STRINGS, "countries": STRINGS, "topics": STRINGS,
                       "language": {"type": "string"}, "year_start": NULLABLE_INT, "year_end": NULLABLE_INT,
                       "score": {"type": ["number", "null"]}, "highlights": {"type": "string"},
-                      "related_in_meaning": {"type": "boolean", "description": "Found by meaning alone: none of "
-                                             "the query's words matched it (`mode` hybrid or meaning)."}}}
+                      "related_in_meaning": {"type": "boolean", "description": "Found by meaning alone: not a match "
+                                             "of the query's words (`mode` hybrid or meaning)."}}}
 SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "results", "facets", "suggestion"],
           "properties": {"query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
                          "per_page": {"type": "integer"}, "results": {"type": "array", "items": HIT},
