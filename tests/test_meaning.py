@@ -144,3 +144,28 @@ def test_without_the_encoder_serve_starts_and_searches_by_words(tmp_path):
         assert status == 200  # by words: the mode asks for what is not there
     finally:
         server.stop()
+
+
+def test_a_saved_entry_is_found_by_meaning_once_the_index_follows(db, settings):
+    from migration_kb.search.indexer import SearchIndex
+
+    with db.session() as s:
+        save_entry(s, _record(), state="published")
+        save_entry(s, _record(id="xx-other", title="Consular offices issue identity cards",
+                              summary="Nationals abroad get documents at the consulate."), state="published")
+    index = SearchIndex(settings.index_dir)
+    index.rebuild(db)
+    searcher = Searcher(index, db)
+    try:
+        question = "a ministry helps children learn two languages at school"
+        assert "xx-school" not in [h.id for h in searcher.search(SearchRequest(q=question, mode="meaning")).hits]
+        with db.session() as s:
+            save_entry(s, _record(id="xx-school", title="Bilingual schooling for the children of migrants",
+                                  summary="The education ministry teaches migrants' children in two languages."),
+                       state="published")
+        index.catch_up(db)
+        searcher.invalidate()
+        hits = searcher.search(SearchRequest(q=question, mode="meaning")).hits
+        assert hits[0].id == "xx-school" and hits[0].by_meaning
+    finally:
+        searcher.close()

@@ -47,11 +47,12 @@ class Vectors:
 
 
 class MeaningIndex:
-    """The vectors of a server's open index, kept between reopenings (a save fetches one vector)."""
+    """The vectors of a server's open index, carried over when it reopens (a save fetches one vector)."""
 
     def __init__(self, db: Database | None):
         self.db = db
-        self._cache: dict[str, tuple[int, np.ndarray | None, float]] = {}  # id -> (version, int8, scale)
+        self._vectors: Vectors | None = None
+        self._rows: dict[str, tuple[int, int]] = {}  # id -> (indexed version, row in _vectors or -1: none)
 
     @property
     def enabled(self) -> bool:
@@ -61,31 +62,42 @@ class MeaningIndex:
         """The vectors for `reader`'s documents, or None when search by meaning is off."""
         if not self.enabled:
             return None
-        if new_generation:  # a rebuild: `reindex` may have computed vectors that were missing
-            self._cache = {k: v for k, v in self._cache.items() if v[1] is not None}
-        docs: list[tuple[int, str, int]] = []
+        vectors = Vectors(np.zeros((size, encoder.DIM), dtype=np.int8), np.zeros(size, dtype=np.float32),
+                          np.zeros(size, dtype=bool))
+        rows: dict[str, tuple[int, int]] = {}
+        moved_to, moved_from, need = [], [], {}
         for leaf, offset in reader.leaf_readers():
             ids, versions = leaf.column_reader("id"), leaf.column_reader("version")
             for docnum in leaf.all_doc_ids():
                 entry_id = ids[docnum]
                 entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-                docs.append((offset + docnum, entry_id, int(versions[docnum])))
-        need = [i for _, i, v in docs if self._cache.get(i, (None,))[0] != v]
+                version, doc = int(versions[docnum]), offset + docnum
+                known = self._rows.get(entry_id)
+                if known is not None and known[0] == version and known[1] >= 0:
+                    moved_to.append(doc)
+                    moved_from.append(known[1])
+                    rows[entry_id] = (version, doc)
+                elif known is not None and known[0] == version and not new_generation:
+                    rows[entry_id] = known  # none stored yet; a rebuild (`reindex`) looks again
+                else:
+                    need[entry_id] = (version, doc)
+        if moved_to:
+            old = self._vectors
+            vectors.matrix[moved_to] = old.matrix[moved_from]
+            vectors.scales[moved_to] = old.scales[moved_from]
+            vectors.present[moved_to] = True
         if need:
-            with self.db.session() as s:
-                found = embeddings.vectors_of(s, need)
-            wanted = {i: v for _, i, v in docs}
-            for entry_id in need:  # kept for the indexed version, even when the database is a step ahead
+            with self.db.session() as s:  # the vector of the database's text, even when it is a step ahead
+                found = embeddings.vectors_of(s, list(need))
+            for entry_id, (version, doc) in need.items():
                 _, vector, scale = found.get(entry_id, (None, None, 0.0))
-                self._cache[entry_id] = (wanted[entry_id], vector, scale)
-        matrix = np.zeros((size, encoder.DIM), dtype=np.int8)
-        scales = np.zeros(size, dtype=np.float32)
-        present = np.zeros(size, dtype=bool)
-        for docnum, entry_id, _ in docs:
-            _, vector, scale = self._cache[entry_id]
-            if vector is not None:
-                matrix[docnum], scales[docnum], present[docnum] = vector, scale, True
-        return Vectors(matrix, scales, present)
+                if vector is None:
+                    rows[entry_id] = (version, -1)
+                    continue
+                vectors.matrix[doc], vectors.scales[doc], vectors.present[doc] = vector, scale, True
+                rows[entry_id] = (version, doc)
+        self._vectors, self._rows = vectors, rows
+        return vectors
 
 
 def meant(similarity: np.ndarray, live: np.ndarray) -> np.ndarray:
