@@ -18,7 +18,7 @@ from .facets import YEAR_SPANS, Facets
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
 from .meaning import MeaningIndex, Vectors, fuse, meaning_only, words_weight
-from .querybuild import build_query, has_syntax, query_terms
+from .querybuild import build_query, clean, has_syntax, query_terms
 from .request import SearchRequest
 from .results import Hit, SearchResult, hit
 from .schema import FACETS
@@ -142,7 +142,7 @@ class Searcher:
         query written with syntax (phrases, AND/OR/NOT, field:value), not without the encoder."""
         if request.mode == "words" or self._vectors is None or has_syntax(request.q):
             return None
-        query = encoder.encode_query(request.q)
+        query = encoder.encode_query(clean(request.q))  # cut and cleaned as the words are
         return None if query is None else self._vectors.similarity(query)
 
     def _retrying(self, work):
