@@ -157,6 +157,18 @@ def populate(db, size: int, seed: int, pool: WordPool) -> float:
     return time.perf_counter() - t0
 
 
+@contextlib.contextmanager
+def encoding_progress(total: int):
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        print(f"\r  encoding: {done[0]:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    yield tick
+    print(file=sys.stderr)
+
+
 def make_queries(pool: WordPool, count: int, seed: int) -> list[str]:
     """Unique 1–3 word queries (each one once: no cache of any kind can help)."""
     rng = random.Random(seed + 7)
@@ -354,7 +366,7 @@ def run_size(size: int, args, pool: WordPool, workdir: Path) -> dict:
     r["generate_s"] = populate(db, size, args.seed, pool)
     print("  computing the vectors (search by meaning)...", file=sys.stderr)
     t0 = time.perf_counter()
-    r["meaning_n"] = compute_missing_meanings(db)
+    r["meaning_n"] = compute_missing_meanings(db, progress=encoding_progress)
     r["meaning_s"] = time.perf_counter() - t0
     queries = make_queries(pool, args.queries, args.seed)
     queries_file = folder / "queries.json"
