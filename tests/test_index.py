@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from migration_kb import embeddings
 from migration_kb.records import validate_entry
 from migration_kb.search.indexer import SearchIndex
 from migration_kb.search.request import SearchRequest
@@ -29,7 +30,9 @@ def make(i: int, word: str = "alpha", **changes):
 
 
 def fill(db, start: int, count: int, word: str = "alpha") -> None:
-    with db.session() as s:
+    # Thousands of saves for the index: their vectors (search by meaning, tested in test_meaning.py) would
+    # be computed one save at a time; a bulk writer defers them, as the bench does.
+    with db.session() as s, embeddings.deferred():
         for i in range(start, start + count):
             save_entry(s, make(i, word), state="published")
 

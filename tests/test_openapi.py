@@ -150,7 +150,7 @@ def parameter_probes():
 
 def test_search_parameters_are_those_the_search_checks(client):
     names = {p["name"] for p in DOC["paths"]["/search"]["get"]["parameters"]}
-    assert names == {"q", *FACETS, "year_from", "year_to", "page", "per_page", "sort"}
+    assert names == {"q", *FACETS, "year_from", "year_to", "page", "per_page", "sort", "mode"}
     wrong = []
     for name, value, status in parameter_probes():
         response = client.get("/api/v1/search", query_string={name: value, "per_page": 1} if name != "per_page"

@@ -11,7 +11,7 @@ import click
 from . import accounts
 from .config import Settings
 from .db import Database, open_database
-from .importer import all_entries, check_paths, export_all, import_paths, import_workbook
+from .importer import all_entries, check_paths, compute_missing_meanings, export_all, import_paths, import_workbook
 from .reads.entries import is_empty, published_count
 from .taxonomy import TaxonomyError
 from .workbooks import WorkbookError, write_csv, write_xlsx
@@ -66,6 +66,11 @@ def _progress(total: int, label: str):
         yield None
 
 
+def _meanings(total: int):
+    """The progress bar of the vectors a write computes for search by meaning."""
+    return _progress(total, "Encoding meaning")
+
+
 def _count_files(paths) -> int:
     from .entryfiles import collect
 
@@ -112,7 +117,8 @@ def import_cmd(ctx: Context, paths: tuple[str, ...], partial: bool) -> None:
             sys.exit(EXIT_INVALID)
     else:
         with _progress(_count_files(paths), "Importing") as tick:
-            report = import_paths(db, list(paths), partial=partial, progress=tick)
+            report = import_paths(db, list(paths), partial=partial, progress=tick,
+                                      embedding_progress=_meanings)
     _print_errors(report.errors)
     if report.errors and not report.imported:
         click.echo(f"{len(report.errors)} error(s); nothing was imported (use --partial to import the "
@@ -182,7 +188,7 @@ def serve_cmd(ctx: Context, host: str, port: int, threads: int) -> None:
         kb_dir = resource_dir("kb")
         click.echo(f"Empty instance: importing the shipped knowledge base from {kb_dir} ...", err=True)
         with _progress(_count_files([kb_dir]), "Importing") as tick:
-            report = import_paths(db, [kb_dir], progress=tick)
+            report = import_paths(db, [kb_dir], progress=tick, embedding_progress=_meanings)
         if report.errors:
             _print_errors(report.errors)
             raise click.ClickException("the shipped knowledge base did not import; nothing was served")
@@ -211,6 +217,9 @@ def reindex_cmd(ctx: Context) -> None:
     from .search.indexer import SearchIndex
 
     index = SearchIndex(ctx.settings.index_dir)
+    computed = compute_missing_meanings(ctx.db, progress=_meanings)
+    if computed:
+        click.echo(f"Computed the meaning of {computed} entries for search by meaning.")
     with _progress(_published_count(ctx.db), "Indexing") as tick:
         n = index.rebuild(ctx.db, progress=tick)
     click.echo(f"Indexed {n} published entries.")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import embeddings
 from .db import Database
 from .entryfiles import ParsedFile, collect, read_file, sibling_events, to_record
 from .records import Entry, Event, ValidationError, panel_refs
@@ -114,7 +115,8 @@ def check_paths(paths, progress: Progress | None = None) -> Report:
 
 
 def import_paths(db: Database, paths, *, partial: bool = False, state: str = "published",
-                 author_id: int | None = None, progress: Progress | None = None) -> Report:
+                 author_id: int | None = None, progress: Progress | None = None,
+                 embedding_progress: embeddings.ProgressBar = None) -> Report:
     """Validate then import. All-or-nothing unless `partial`; what the operator imports is published."""
     with db.session() as s:
         db_panels = panel_refs(all_events(s))
@@ -128,28 +130,33 @@ def import_paths(db: Database, paths, *, partial: bool = False, state: str = "pu
     report = Report(errors=batch.errors, files=batch.files, valid=len(batch.records))
     if batch.errors and not partial:
         return report
-    _save(db, [(kb_path(parsed.path, paths), record) for parsed, record in batch.records], report, state, author_id)
+    _save(db, [(kb_path(parsed.path, paths), record) for parsed, record in batch.records], report, state, author_id,
+          embedding_progress)
     return report
 
 
 def _save(db: Database, records: list[tuple[str, Entry | Event]], report: Report, state: str,
-          author_id: int | None) -> None:
+          author_id: int | None, embedding_progress: embeddings.ProgressBar = None) -> None:
     """Write the records, each labelled by where it came from, in one transaction (all or nothing)."""
     with db.session() as s:
         known = entry_states(s)
-        for label, record in records:
-            if isinstance(record, Event):
-                report.events[save_event(s, record)] += 1
-                continue
-            current = known.get(record.id, NEVER_SAVED)
-            if current[0] == record.content_hash():
-                # An unchanged file (e.g. from `export`) leaves the entry and its workflow state alone:
-                # re-importing an export must not publish drafts or bring back archived entries.
-                report.entries["unchanged"] += 1
-                continue
-            result = save_entry(s, record, state=state, author_id=author_id, message=f"imported {label}",
-                                known=current)
-            report.entries[result.outcome] += 1
+        changed = [r for _, r in records
+                   if isinstance(r, Entry) and known.get(r.id, NEVER_SAVED)[0] != r.content_hash()]
+        embeddings.compute(s, changed, progress=embedding_progress)  # in batches, on both cores
+        with embeddings.deferred():  # computed above: the saves need not look each one up
+            for label, record in records:
+                if isinstance(record, Event):
+                    report.events[save_event(s, record)] += 1
+                    continue
+                current = known.get(record.id, NEVER_SAVED)
+                if current[0] == record.content_hash():
+                    # An unchanged file (e.g. from `export`) leaves the entry and its workflow state alone:
+                    # re-importing an export must not publish drafts or bring back archived entries.
+                    report.entries["unchanged"] += 1
+                    continue
+                result = save_entry(s, record, state=state, author_id=author_id, message=f"imported {label}",
+                                    known=current)
+                report.entries[result.outcome] += 1
     report.imported = True
 
 
@@ -185,6 +192,18 @@ def all_entries(db: Database) -> list[Entry]:
         rows = s.scalars(select(EntryRow).options(selectinload(EntryRow.tags), selectinload(EntryRow.findings))
                          .order_by(EntryRow.id))
         return [row_to_entry(row) for row in rows]
+
+
+def compute_missing_meanings(db: Database, progress: embeddings.ProgressBar = None) -> int:
+    """Vectors for the published entries saved while the encoder was not available (or under another
+    model): `reindex` runs this before it rebuilds. Returns how many were computed."""
+    from .store import published_entries
+
+    with db.session() as s:
+        ids = embeddings.missing_ids(s)
+        entries = [entry for start in range(0, len(ids), 1000)
+                   for entry, _, _ in published_entries(s, ids[start:start + 1000])]
+        return embeddings.compute(s, entries, progress=progress)
 
 
 def kb_path(path: Path, given) -> str:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import Date
 
@@ -369,4 +382,20 @@ class FollowedSearch(Base):
     digest: Mapped[str] = mapped_column(String(10), default="none")  # none | daily | weekly
     seen_through: Mapped[int] = mapped_column(Integer, default=0)  # change-log position digests reported up to
     period_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the last digest period
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class EntryEmbedding(Base):
+    """The meaning of an entry version's text as the sentence encoder sees it (search by meaning).
+
+    Keyed by the version's content hash: a version, a re-import of the same text and a restored version
+    share one vector, so a rebuild, a second server or a restart never recomputes it. `vector` is DIM
+    signed bytes; the float vector is vector * scale (see embeddings.py).
+    """
+
+    __tablename__ = "entry_embeddings"
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(40), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    scale: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import embeddings
 from .errors import N_, Conflict, Invalid, NotFound
 from .models import STATES, Change, EntryRow, EventRow, FindingRow, PanelRow, PendingVersion, Revision, Tag, now
 from .records import Contributor, Entry, Event, Finding, FocalPoint, Panel, Source, Verified, validate_entry
@@ -186,18 +187,22 @@ def save_entry(s: Session, entry: Entry, *, state: str | None = None, author_id:
         s.add(row)
         _replace_findings(s, row, entry)
         s.flush()
+        embeddings.remember(s, entry)
         _log(s, row, author_id, message or "created", entry.to_dict())
         return SaveResult(entry.id, "added", row.version)
     target_state = state or row.state
     if row.content_hash == new_hash and row.state == target_state:
         return SaveResult(entry.id, "unchanged", row.version)
     _require_publishable(entry, target_state)
+    old_hash = row.content_hash
     _fill(row, entry)
     _replace_findings(s, row, entry)
     row.state = target_state
     row.version = next_version(s, row.id)
     row.updated_at = now()
     s.flush()
+    if row.content_hash != old_hash:
+        embeddings.remember(s, entry)
     _log(s, row, author_id, message or "changed", entry.to_dict())
     return SaveResult(entry.id, "changed", row.version)
 
@@ -216,6 +221,7 @@ def publish_text(s: Session, row: EntryRow, entry: Entry, version: int) -> None:
     row.version = version
     row.updated_at = now()
     s.flush()
+    embeddings.remember(s, entry)
     s.add(Change(entry_id=row.id, version=row.version, op="upsert"))
 
 

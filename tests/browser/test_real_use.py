@@ -125,7 +125,9 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "entry": "/entries/accord-nord-americain-cooperation-travail", "theme": "/themes/protection",
               "bloc-mercosur": "/blocs/MERCOSUR", "bloc-caricom": "/blocs/CARICOM", "country": "/countries/BR",
               "coverage": "/coverage", "coverage-by-country": "/coverage?by=country", "event": WORKSHOP,
-              "sign-in": "/sign-in", "calls": "/calls", "map": "/map?theme=labour-mobility&bloc=CARICOM",
+              "sign-in": "/sign-in", "calls": "/calls",
+              "results-by-meaning": "/?q=campesinos+que+viajan+al+norte+para+la+cosecha",
+              "map": "/map?theme=labour-mobility&bloc=CARICOM",
               "corridor": "/corridors/AR-BO", "compare": "/compare?ids=ar-bo-convenio-migracion-1998,"
               "accord-nord-americain-cooperation-travail,mercosur-residence-agreement"}
 SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement",
@@ -235,6 +237,7 @@ SPANISH_PAGES = {"search": "/", "results": "/?q=trabajo", "entry": "/entries/acc
                  "country": "/countries/BR", "coverage": "/coverage", "coverage-by-country": "/coverage?by=country",
                  "event": WORKSHOP, "calls": "/calls", "map": "/map?theme=labour-mobility",
                  "corridor": "/corridors/AR-BO",
+                 "results-by-meaning": "/?q=campesinos+que+viajan+al+norte+para+la+cosecha",
                  "compare": "/compare?ids=ar-bo-convenio-migracion-1998,mercosur-residence-agreement"}
 # The UI's text: every element whose language is the page's (entries' and events' own text carry their lang).
 UI_TEXT = """() => {

@@ -188,6 +188,12 @@ def build_query(q: str) -> Query:
     return _plain(q)
 
 
+def has_syntax(q: str) -> bool:
+    """Whether the query is read with its syntax (phrases, AND/OR/NOT, prefix*, field:value)."""
+    q = clean(q)
+    return bool(SYNTAX.search(q)) and _well_formed(q)
+
+
 def _well_formed(q: str) -> bool:
     """Balanced quotes and brackets, and no operator left dangling: else it is read as plain words."""
     if q.count('"') % 2 or q.count("(") != q.count(")"):

@@ -12,6 +12,7 @@ from .schema import FACETS
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 SORTS = ("relevance", "newest", "title")
+MODES = ("words", "meaning", "hybrid")  # how the query is matched: its words, its meaning, or both fused
 
 
 class SearchError(ValueError):
@@ -27,6 +28,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"
+    mode: str = "hybrid"
 
     @classmethod
     def from_args(cls, args, taxonomy: Taxonomy | None = None) -> SearchRequest:
@@ -47,13 +49,16 @@ class SearchRequest:
         sort = one("sort") or "relevance"
         if sort not in SORTS:
             raise SearchError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+        mode = one("mode") or "hybrid"
+        if mode not in MODES:
+            raise SearchError(f"mode: {mode[:40]!r} is not one of {', '.join(MODES)}")
         year_from = _int(one("year_from"), "year_from", 1800, 2100)
         year_to = _int(one("year_to"), "year_to", 1800, 2100)
         if year_from is not None and year_to is not None and year_from > year_to:
             raise SearchError(f"year_from {year_from} is after year_to {year_to}: the first year comes first")
         return cls(q=q, filters=filters, year_from=year_from, year_to=year_to,
                    page=_int(one("page"), "page", 1, MAX_PAGE) or 1,
-                   per_page=_int(one("per_page"), "per_page", 1, MAX_PER_PAGE) or 20, sort=sort)
+                   per_page=_int(one("per_page"), "per_page", 1, MAX_PER_PAGE) or 20, sort=sort, mode=mode)
 
 
 def _int(raw: str | None, name: str, low: int, high: int) -> int | None:

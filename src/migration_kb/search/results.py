@@ -24,13 +24,14 @@ class Hit:
     score: float | None
     highlights: str
     updated: float
+    by_meaning: bool = False  # found by meaning alone: not a match of the query's words
 
     def to_api(self) -> dict:
         return {"id": self.id, "title": self.title, "summary": self.summary, "themes": self.themes,
                 "blocs": self.blocs, "countries": self.countries, "year_start": self.year_start,
                 "score": round(self.score, 4) if self.score is not None else None,
                 "highlights": self.highlights, "language": self.language, "topics": self.topics,
-                "year_end": self.year_end}
+                "year_end": self.year_end, "related_in_meaning": self.by_meaning}
 
 
 @dataclass
@@ -50,11 +51,12 @@ class SearchResult:
                 "suggestion": self.suggestion}
 
 
-def hit(stored: dict, score: float | None, terms: set[str] | None) -> Hit:
+def hit(stored: dict, score: float | None, terms: set[str] | None, *, by_meaning: bool = False) -> Hit:
     """A result line from the stored fields; `terms` (stems) are marked in the snippet."""
     d = json.loads(stored["display"])
     snippet = highlight(d, terms or set())
     return Hit(id=stored["id"], title=d["title"], summary=d["summary"], language=d["language"], themes=d["themes"],
                blocs=d["blocs"], countries=d["countries"], topics=d.get("topics", []), year_start=d["year_start"],
-               year_end=d.get("year_end"), score=score, highlights=snippet, updated=d["updated"])
+               year_end=d.get("year_end"), score=score, highlights=snippet, updated=d["updated"],
+               by_meaning=by_meaning)
 

@@ -11,15 +11,20 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.query import Every, Or, Query, Term
 
+from .. import encoder
 from ..config import LANGUAGES
+from ..db import Database
 from .facets import YEAR_SPANS, Facets
 from .fastscore import Scorer, SegmentCache
 from .indexer import SearchIndex
-from .querybuild import build_query, query_terms
+from .meaning import MeaningIndex, Vectors, fuse, meaning_only, words_weight
+from .querybuild import build_query, clean, has_syntax, query_terms
 from .request import SearchRequest
 from .results import Hit, SearchResult, hit
 from .schema import FACETS
 from .suggest import suggest
+
+RELATED_TAGS = 0.5  # shared tags' share beside the meaning in related practices (see _related_in_meaning)
 
 
 @dataclass
@@ -34,6 +39,7 @@ class _Match:
     selected: dict[str, np.ndarray]  # each facet's selected values
     allowed: np.ndarray  # all of it
     good: bool  # some entries match most of the query's words
+    meant: np.ndarray | None = None  # mask: entries found by meaning alone
 
 
 class Searcher:
@@ -46,8 +52,11 @@ class Searcher:
 
     REFRESH_EVERY = 1.0  # seconds between checks for commits made by other processes
 
-    def __init__(self, index: SearchIndex):
+    def __init__(self, index: SearchIndex, db: Database | None = None):
+        """`db` given: search by meaning too, with the entries' vectors stored there."""
         self.index = index
+        self._meaning = MeaningIndex(db)
+        self._vectors: Vectors | None = None
         self._lock = threading.RLock()
         self._searcher = None
         self._gen_dir = None
@@ -77,6 +86,7 @@ class Searcher:
             self._segments = SegmentCache()
         self._scorer = Scorer(self._searcher, self._segments)
         self._live = self._scorer.live
+        self._vectors = self._meaning.align(self._searcher.reader(), self._facets.size, not same_folder)
         if old is not None:
             old.close()
         return self._searcher, self._facets, self._live
@@ -92,6 +102,7 @@ class Searcher:
         searcher, facets, live = self._current()
         query = build_query(request.q)
         most = True  # the entries found match most of the query (else "did you mean" may help)
+        meant = None
         if isinstance(query, Every):
             ranked = scores = None
             worded = live
@@ -102,6 +113,15 @@ class Searcher:
             ranked, scores = docs[order], doc_scores[order]
             worded = np.zeros(facets.size, dtype=bool)
             worded[docs] = True
+            similarity = self._similarity(request)
+            if similarity is not None and request.mode == "hybrid":
+                ranked, scores, meant = fuse(ranked, scores, similarity, live, worded, words_weight(request.q))
+                worded = worded | meant
+            elif similarity is not None:  # meaning alone
+                ranked, scores = meaning_only(similarity, live)
+                meant = np.zeros(facets.size, dtype=bool)
+                meant[ranked] = True
+                worded = meant
         matched = worded
         if request.year_from is not None or request.year_to is not None:
             matched = matched & facets.in_force(request.year_from, request.year_to)
@@ -115,7 +135,15 @@ class Searcher:
         for mask in selected.values():
             allowed = allowed & mask
         return _Match(searcher, facets, query, ranked, scores, worded, matched, selected, allowed,
-                      most and bool(worded.any()))
+                      most and bool(worded.any()), meant)
+
+    def _similarity(self, request: SearchRequest) -> np.ndarray | None:
+        """Every entry's similarity to the query, when meaning takes part: not in `words` mode, not for a
+        query written with syntax (phrases, AND/OR/NOT, field:value), not without the encoder."""
+        if request.mode == "words" or self._vectors is None or has_syntax(request.q):
+            return None
+        query = encoder.encode_query(clean(request.q))  # cut and cleaned as the words are
+        return None if query is None else self._vectors.similarity(query)
 
     def _retrying(self, work):
         """Run `work` under the lock; once more on a fresh searcher if a commit (this process's follower, or
@@ -160,7 +188,8 @@ class Searcher:
         page = self._ordered(m, request.sort, end)[end - request.per_page:end]
         with_scores = m.ranked is not None and request.sort == "relevance"
         scores = dict(zip(m.ranked[:end].tolist(), m.scores[:end].tolist(), strict=True)) if with_scores else {}
-        hits = [hit(m.searcher.stored_fields(d), scores.get(d), terms) for d in page]
+        hits = [hit(m.searcher.stored_fields(d), scores.get(d), terms,
+                    by_meaning=m.meant is not None and bool(m.meant[d])) for d in page]
         suggestion = None if m.good else suggest(m.searcher, request.q)
         return SearchResult(request=request, total=int(m.allowed.sum()), hits=hits, facets=counts,
                             suggestion=suggestion, years=self._year_counts(m),
@@ -206,29 +235,57 @@ class Searcher:
 
         return self._retrying(work)
 
-    def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
-        """Practices that share the most specific tags (topics, target groups, countries...) with this one."""
+    def related(self, entry_id: str, limit: int = 5, by: str = "tags") -> list[Hit]:
+        """Practices related to this one: `by` "tags", those sharing the most specific tags (topics, target
+        groups, countries...); `by` "meaning", those whose text is closest in meaning, in any language
+        (none when search by meaning is off or the entry has no vector yet)."""
+        if by == "meaning":
+            return self._retrying(lambda: self._related_in_meaning(entry_id, limit))
         return self._retrying(lambda: self._related(entry_id, limit))
+
+    def _related_in_meaning(self, entry_id: str, limit: int) -> list[Hit]:
+        searcher, _, live = self._current()
+        docnum = searcher.document_number(id=entry_id)
+        vectors = self._vectors
+        if docnum is None or vectors is None or not vectors.present[docnum]:
+            return []
+        similarity = vectors.similarity(vectors.matrix[docnum].astype(np.float32) * vectors.scales[docnum])
+        # Texts in one language read closer to each other than to their peers in another: shared tags
+        # (language-neutral) count beside the meaning, so a practice's peers in other languages come up.
+        score = np.clip(similarity, 0, None) / max(float(similarity[live].max(initial=0)), 1e-9)
+        docs, scores = self._tag_scores(searcher, docnum)
+        if len(docs):
+            tags = np.zeros(len(live))
+            tags[docs] = scores
+            score += RELATED_TAGS * tags / max(float(scores.max()), 1e-9)
+        score[~live | ~vectors.present] = -1.0
+        score[docnum] = -1.0
+        best = np.argsort(-score, kind="stable")[:limit]
+        return [hit(searcher.stored_fields(int(d)), float(score[d]), None) for d in best if score[d] > 0]
 
     def _related(self, entry_id: str, limit: int) -> list[Hit]:
         searcher, _, _ = self._current()
         docnum = searcher.document_number(id=entry_id)
         if docnum is None:
             return []
+        docs, scores = self._tag_scores(searcher, docnum)
+        keep = docs != docnum
+        docs, scores = docs[keep], scores[keep]
+        best = np.lexsort((docs, -scores))[:limit]
+        return [hit(searcher.stored_fields(int(docs[i])), float(scores[i]), None) for i in best]
+
+    def _tag_scores(self, searcher, docnum: int) -> tuple[np.ndarray, np.ndarray]:
+        """Documents sharing tags with this one, and their BM25F over its tags (itself included)."""
         d = json.loads(searcher.stored_fields(docnum)["display"])
         weights = {"topics": ("topic", 3.0), "target_groups": ("target_group", 1.5), "countries": ("country", 1.5),
                    "themes": ("theme", 1.0), "blocs": ("bloc", 1.0)}
         clauses = [Term(name, value, boost=weight) for key, (name, weight) in weights.items()
                    for value in d.get(key, [])]
         if not clauses:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         # Scored as arrays (the same BM25F as Whoosh's, ties in document order): a common tag matches tens of
         # thousands of entries, which Whoosh scores one by one (about a second at 100,000 entries).
-        docs, scores = self._scorer.score(Or(clauses))
-        keep = docs != docnum
-        docs, scores = docs[keep], scores[keep]
-        best = np.lexsort((docs, -scores))[:limit]
-        return [hit(searcher.stored_fields(int(docs[i])), float(scores[i]), None) for i in best]
+        return self._scorer.score(Or(clauses))
 
     def pair_counts(self, request: SearchRequest, facet: str,
                     pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:

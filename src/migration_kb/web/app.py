@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     Babel(app, locale_selector=select_locale)
 
     index = SearchIndex(settings.index_dir)
-    app.extensions["migration_kb"] = Services(settings=settings, db=Database(settings), index=index,
-                                              searcher=Searcher(index), follower=None, taxonomy=load_taxonomy())
+    db = Database(settings)
+    app.extensions["migration_kb"] = Services(settings=settings, db=db, index=index,
+                                              searcher=Searcher(index, db), follower=None, taxonomy=load_taxonomy())
 
     from . import (
         account_email,

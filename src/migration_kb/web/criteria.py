@@ -23,7 +23,7 @@ class Criteria:
     def _params(self, **changes) -> list[tuple[str, str]]:
         r = self.request
         state = {
-            "q": r.q, "sort": r.sort if r.sort != "relevance" else "",
+            "q": r.q, "sort": r.sort if r.sort != "relevance" else "", "mode": r.mode if r.mode != "hybrid" else "",
             "year_from": r.year_from, "year_to": r.year_to, "per_page": r.per_page if r.per_page != 20 else "",
             "page": r.page if r.page != 1 else "", "lang": self.lang or "", "compare": self.compare,
         }

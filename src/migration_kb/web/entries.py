@@ -51,13 +51,18 @@ def entry_page(entry_id: str):
     entry, info = visible_entry(entry_id)
     findings = {kind: [(i, f) for i, f in enumerate(entry.findings, start=1) if f.kind == kind]
                 for kind in FINDING_KINDS}
-    related = kb().searcher.related(entry.id) if info.state == "published" else []
+    related, related_by_meaning = [], False
+    if info.state == "published":  # closest in meaning, in any language; by shared tags without the encoder
+        related = kb().searcher.related(entry.id, by="meaning")
+        related_by_meaning = bool(related)
+        related = related or kb().searcher.related(entry.id)
     with kb().db.session() as s:
         panel = panel_place(s, entry.panel) if entry.panel else None
         # The published entry that replaced this one, when there is one to link to.
         successor = reads.published_link(s, entry.superseded_by) if entry.superseded_by else None
     return render_template("entry.html", entry=entry, row=info, body=markdown_to_html(entry.body),
                            findings=findings, panel=panel, related=related, successor=successor,
+                           related_by_meaning=related_by_meaning,
                            back=back_link())
 
 

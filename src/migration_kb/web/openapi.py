@@ -23,7 +23,9 @@ HIT = {"type": "object", "required": ["id", "title", "summary", "themes", "blocs
        "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "summary": {"type": "string"},
                       "themes": STRINGS, "blocs": STRINGS, "countries": STRINGS, "topics": STRINGS,
                       "language": {"type": "string"}, "year_start": NULLABLE_INT, "year_end": NULLABLE_INT,
-                      "score": {"type": ["number", "null"]}, "highlights": {"type": "string"}}}
+                      "score": {"type": ["number", "null"]}, "highlights": {"type": "string"},
+                      "related_in_meaning": {"type": "boolean", "description": "Found by meaning alone: not a match "
+                                             "of the query's words (`mode` hybrid or meaning)."}}}
 SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "results", "facets", "suggestion"],
           "properties": {"query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
                          "per_page": {"type": "integer"}, "results": {"type": "array", "items": HIT},

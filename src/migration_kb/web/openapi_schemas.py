@@ -29,7 +29,7 @@ from ..records import (
 )
 from ..records.validation import EMAIL_RE
 from ..search.querybuild import MAX_QUERY
-from ..search.request import MAX_PAGE, MAX_PER_PAGE, SORTS
+from ..search.request import MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
 from ..search.schema import FACETS
 from ..store import STATES
 from ..taxonomy import Taxonomy
@@ -152,5 +152,9 @@ def search_parameters(tax: Taxonomy) -> list[dict]:
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
+        {"name": "mode", "in": "query", "schema": {"type": "string", "enum": list(MODES), "default": "hybrid"},
+         "description": "How `q` is matched: `words` (words and vocabulary concepts), `meaning` (similarity of "
+                        "meaning, any language), `hybrid` (both fused: the word matches plus the entries close "
+                        "in meaning). Any other value answers 400."},
     ]
     return params

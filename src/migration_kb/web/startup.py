@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from .. import search_log
+from .. import embeddings, encoder, search_log
 from ..search.indexer import Follower
 from . import malloc
 
@@ -27,10 +27,23 @@ def start(app: Flask, *, follow: bool = True, prepare_index: bool = True,
     if follow and "search_log_purge" not in app.extensions:  # what delegates could not find: 90 days, then gone
         app.extensions["search_log_purge"] = purge = search_log.DailyPurge(services.db)
         purge.start()
+    _ready_meaning(services.db, log or (lambda message: None))
     if follow and services.follower is None:
         services.follower = Follower(services.index, services.db, on_change=services.searcher.invalidate)
         services.follower.start()
     return app
+
+
+def _ready_meaning(db, log: Callable[[str], None]) -> None:
+    """Load the sentence encoder now (not in someone's first search); it logs one line when it cannot load,
+    and search works by words. Say how many published entries are searchable by words only."""
+    if not encoder.available():
+        return
+    with db.session() as s:
+        missing = len(embeddings.missing_ids(s))
+    if missing:
+        log(f"{missing} published entries have no vector yet: they are found by words, not by meaning, "
+            f"until `migration-kb reindex` computes them")
 
 
 def stop(app: Flask) -> None:
