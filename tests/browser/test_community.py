@@ -18,7 +18,7 @@ from migration_kb import accounts
 from migration_kb.config import Settings
 from migration_kb.db import open_database
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD, account_menu, sign_in, sign_out
 from .test_real_use import UI_TEXT, english_ui_strings, overflow
 
 ENTRY = "mercosur-residence-agreement"
@@ -52,8 +52,6 @@ def site(tmp_path_factory, box):
     srv.stop()
 
 
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_a_reader_asks_an_expert_answers_the_contributor_is_mailed_an_admin_hides(page, site, box, shot):
@@ -155,7 +153,7 @@ def test_a_search_that_found_nothing_appears_on_the_experts_page(page, site, sho
     page.locator("form.query button[type=submit]").click()
     expect(page.locator(".hits a")).to_have_count(0)
     sign_in(page, site, "answerer")
-    page.get_by_role("link", name="Searches that found little").click()
+    account_menu(page).get_by_role("link", name="Searches that found little").click()
     row = page.locator("table.search-log tr", has_text="zzqwombat quokkaqq")
     expect(row).to_contain_text("es")
     expect(row.get_by_role("link", name="Search again")).to_be_visible()
