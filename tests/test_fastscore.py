@@ -134,3 +134,13 @@ def test_a_server_does_not_start_under_another_whoosh():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode != 0
     assert "WhooshVersionError" in out.stderr and "Whoosh-Reloaded 2.7.5" in out.stderr and "Whoosh 2.7.4" in out.stderr
+
+
+def test_a_search_of_an_empty_knowledge_base_finds_nothing_without_failing(db, tmp_path):
+    from migration_kb.search.request import SearchRequest
+    from migration_kb.search.searcher import Searcher
+
+    index = SearchIndex(tmp_path / "empty-index")
+    index.rebuild(db)
+    result = Searcher(index).search(SearchRequest(q="trabajadores temporales", mode="words"))
+    assert result.total == 0 and result.hits == []

@@ -200,7 +200,7 @@ class Scorer:
         enough &= matched > 0
         if enough.any():  # most of it, unless some clause matches no entry at all (a typo?)
             return enough, bool(usable.any(axis=0).all())
-        return (matched == matched.max()) & (matched > 0), False
+        return (matched == matched.max(initial=0)) & (matched > 0), False  # initial: an empty index
 
     def _add(self, query: Query, scores: np.ndarray) -> np.ndarray:
         """Adds the query's scores to `scores`; the documents it matches (a mask)."""
