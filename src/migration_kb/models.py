@@ -386,12 +386,10 @@ class FollowedSearch(Base):
 
 
 class EntryEmbedding(Base):
-    """The meaning of an entry version's text as the sentence encoder sees it (search by meaning).
-
-    Keyed by the version's content hash: a version, a re-import of the same text and a restored version
-    share one vector, so a rebuild, a second server or a restart never recomputes it. `vector` is DIM
-    signed bytes; the float vector is vector * scale (see embeddings.py).
-    """
+    """The meaning of an entry version's text as the sentence encoder sees it (search by meaning). Keyed by
+    the version's content hash: a version, a re-import of the same text and a restored version share one
+    vector, so a rebuild, a second server or a restart never recomputes it. `vector` is DIM signed bytes; the
+    float vector is vector * scale (see embeddings.py)."""
 
     __tablename__ = "entry_embeddings"
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
