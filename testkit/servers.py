@@ -207,7 +207,8 @@ class AppServer:
             return status, raw.decode(errors="replace")
 
     def search_ids(self, q: str) -> list[str]:
-        status, body = self.get(f"/api/v1/search?per_page=100&q={urllib.request.quote(q)}")
+        """The entries whose words match `q` (mode=words: entries merely close in meaning are left out)."""
+        status, body = self.get(f"/api/v1/search?per_page=100&mode=words&q={urllib.request.quote(q)}")
         return [r["id"] for r in body["results"]] if status == 200 else []
 
     # -- stopping -----------------------------------------------------------------------------------

@@ -64,7 +64,10 @@ def search_page():
     req = read_request()
     criteria = Criteria(req, asked_lang(), "/", ",".join(basket()))
     result = kb().searcher.search(req)
-    note_search(req, result.total)  # what delegates could not find (never fails the search)
+    # What delegates could not find (never fails the search). Practices found by meaning alone do not count:
+    # when every match is on this page, the log counts those matching the words.
+    by_words = sum(not h.by_meaning for h in result.hits) if result.total <= len(result.hits) else result.total
+    note_search(req, by_words)
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
