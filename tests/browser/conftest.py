@@ -98,3 +98,15 @@ def account_menu(page):
 
 def sign_out(page) -> None:
     account_menu(page).get_by_role("button", name="Sign out").click()
+
+
+def assert_accessible(page, server, axe, shot, pages: dict[str, str | None]) -> None:
+    """axe-core finds no serious or critical violation on each page (None: the page as it is now); a page
+    that has some is kept as a screenshot."""
+    for name, path in pages.items():
+        if path:
+            page.goto(server.url + path)
+        violations = axe(page)
+        if violations:
+            shot(page, name)
+        assert violations == [], (name, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations])

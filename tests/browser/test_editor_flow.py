@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import expect
 
-from .conftest import account_menu, add_user, sign_in, sign_out
+from .conftest import account_menu, add_user, assert_accessible, sign_in, sign_out
 
 
 def test_write_review_publish_and_find(page, server, shot):
@@ -100,12 +100,6 @@ def test_the_experts_pages_have_no_serious_accessibility_violations(browser, ser
         pages = {"editor-with-errors": None, "desk": "/desk", "account": "/account",
                  "review": "/entries/mercosur-residence-agreement/review",
                  "history": "/entries/mercosur-residence-agreement/history"}
-        for name, path in pages.items():
-            if path:
-                page.goto(server.url + path)
-            violations = axe(page)
-            if violations:
-                shot(page, name)
-            assert violations == [], (name, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations])
+        assert_accessible(page, server, axe, shot, pages)
     finally:
         context.close()

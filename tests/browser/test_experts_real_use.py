@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from tests.browser import conftest
-from tests.browser.conftest import ROOT, add_user
+from tests.browser.conftest import ROOT, add_user, assert_accessible
 
 ENTRY = "mercosur-residence-agreement"
 
@@ -264,12 +264,6 @@ def test_the_changed_pages_have_no_serious_accessibility_violations(browser, ser
                  "diff": f"/entries/{ENTRY}/diff?from=1&to=1",
                  "workbench": f"/findings?theme=protection&bloc=SICA&draft={draft_id}",
                  "draft": f"/drafts/{draft_id}?lang=es", "export": f"/drafts/{draft_id}/export?format=html"}
-        for name, path in pages.items():
-            if path:
-                page.goto(server.url + path)
-            violations = axe(page)
-            if violations:
-                shot(page, name)
-            assert violations == [], (name, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations])
+        assert_accessible(page, server, axe, shot, pages)
     finally:
         context.close()
