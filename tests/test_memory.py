@@ -30,6 +30,22 @@ def test_a_current_database_opens_without_loading_alembic(settings):
     assert out.stdout.strip() == "False"
 
 
+LARGE_LIBRARIES = ("rdflib", "citeproc", "bibtexparser", "rispy", "lxml", "openpyxl", "docx")
+
+
+def test_the_standards_libraries_load_on_first_use_not_when_the_app_is_built(settings):
+    """A server that only searches never carries them (about 30 MB); a citation, an OAI answer, a sheet or
+    a Word export loads its own on first use."""
+    code = ("import sys; from migration_kb.config import Settings; from migration_kb.web.app import create_app; "
+            "import migration_kb.cli; "
+            f"app = create_app(Settings.load({str(settings.instance)!r}), testing=True); "
+            f"before = sorted(m for m in {LARGE_LIBRARIES!r} if m in sys.modules); "
+            "app.test_client().get('/oai?verb=Identify'); "
+            "print(before, 'lxml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "[] True"
+
+
 def test_malloc_arenas_setting(monkeypatch, caplog):
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     monkeypatch.delenv("MIGRATION_KB_MALLOC_ARENAS", raising=False)

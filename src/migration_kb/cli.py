@@ -12,10 +12,11 @@ from . import accounts
 from .config import Settings
 from .db import Database, open_database
 from .importer import all_entries, check_paths, compute_missing_meanings, export_all, import_paths, import_workbook
+from .lazy import lazy
 from .reads.entries import is_empty, published_count
 from .taxonomy import TaxonomyError
-from .workbooks import WorkbookError, write_csv, write_xlsx
 
+workbooks = lazy("migration_kb.workbooks")  # openpyxl: only for the commands that read or write sheets
 EXIT_INVALID = 1  # a file or argument is wrong
 SPREADSHEETS = (".xlsx", ".csv")  # what `import` reads as a spreadsheet (docs/spreadsheets.md)
 
@@ -112,7 +113,7 @@ def import_cmd(ctx: Context, paths: tuple[str, ...], partial: bool) -> None:
             raise click.UsageError("import one spreadsheet at a time, without other files")
         try:
             report = import_workbook(db, Path(sheets[0]), partial=partial)
-        except WorkbookError as exc:
+        except workbooks.WorkbookError as exc:
             click.echo(str(exc), err=True)
             sys.exit(EXIT_INVALID)
     else:
@@ -155,10 +156,10 @@ def export_cmd(ctx: Context, folder: str, fmt: str, with_focal_emails: bool) -> 
         entries = all_entries(ctx.db)
         try:
             if fmt == "xlsx":
-                write_xlsx(entries, Path(folder))
+                workbooks.write_xlsx(entries, Path(folder))
             else:
-                write_csv(entries, Path(folder))
-        except WorkbookError as exc:
+                workbooks.write_csv(entries, Path(folder))
+        except workbooks.WorkbookError as exc:
             click.echo(f"{exc}: export this entry as files instead.", err=True)
             sys.exit(EXIT_INVALID)
         click.echo(f"Wrote {len(entries)} entries to {folder}.")

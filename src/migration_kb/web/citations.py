@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, stream_with_context, url_for
 from markupsafe import Markup
 
-from .. import citations
+from ..lazy import lazy
 from ..reads import entries as reads
 from ..reads.entries import EntryInfo
 from ..records import Entry
@@ -17,6 +17,7 @@ from .search import read_request
 from .services import kb
 
 bp = Blueprint("citations", __name__)
+citations = lazy("migration_kb.citations")  # citeproc-py, rispy, bibtexparser: on first use
 BATCH = 200  # entries read from the database at a time while a search's references stream out
 
 

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, request, url_for
 
-from ..oai import protocol, response
+from ..lazy import lazy
+from ..oai import protocol
 from ..oai.protocol import OAIError
 from ..reads import harvest
 from .services import kb
 
 bp = Blueprint("oai", __name__)
+response = lazy("migration_kb.oai.response")  # lxml: on first use
 PAGE = 50  # records (or headers) per answer; a resumption token brings the next ones
 REPOSITORY_NAME = "migration-kb: bilateral migration-cooperation practices of the Americas"
 

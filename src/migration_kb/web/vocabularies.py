@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request, url_for
 from markupsafe import Markup
 
-from .. import linked_data
+from ..lazy import lazy
 from ..reads.entries import EntryInfo
 from ..records import Entry
 from .services import kb
 
 bp = Blueprint("vocabularies", __name__)
+linked_data = lazy("migration_kb.linked_data")  # rdflib: on first use
 OFFERED = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/json": "jsonld"}
 
 

@@ -7,11 +7,12 @@ import io
 
 from flask import Blueprint, Response
 
-from ..workbooks import write_xlsx
+from ..lazy import lazy
 from .auth import require
 from .services import kb
 
 bp = Blueprint("workbooks", __name__)
+workbooks = lazy("migration_kb.workbooks")  # openpyxl: on first use
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -19,6 +20,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require("write_entries")
 def template():
     buffer = io.BytesIO()
-    write_xlsx([], buffer, taxonomy=kb().taxonomy)
+    workbooks.write_xlsx([], buffer, taxonomy=kb().taxonomy)
     return Response(buffer.getvalue(), mimetype=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="migration-kb-entries-template.xlsx"'})

@@ -9,14 +9,16 @@ from pathlib import Path
 
 from flask import Response, abort, request, url_for
 
-from ...drafting.export_docx import to_docx
 from ...drafting.export_html import to_html
 from ...drafting.export_markdown import to_markdown
 from ...drafting.view import build_view
 from ...drafting.words import file_name
+from ...lazy import lazy
 from ..auth import require
 from ..services import kb
 from .common import api, bp, export_context, open_draft, rapporteur_page
+
+export_docx = lazy("migration_kb.drafting.export_docx")  # python-docx and lxml: on first use
 
 STYLESHEET = Path(__file__).parents[1] / "static" / "drafts.css"
 EXPORTS = {"md": ("text/markdown; charset=utf-8", "md"), "html": ("text/html; charset=utf-8", "html"),
@@ -43,7 +45,7 @@ def export(draft_id: int) -> Response:
     if fmt == "md":
         return Response(to_markdown(view, ctx), headers=headers, content_type=mimetype)
     if fmt == "docx":
-        return Response(to_docx(view, ctx), headers=headers, content_type=mimetype)
+        return Response(export_docx.to_docx(view, ctx), headers=headers, content_type=mimetype)
     css, digest = print_css()
     headers["Content-Security-Policy"] = (f"default-src 'none'; style-src '{digest}'; img-src 'self' data:; "
                                           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
