@@ -178,7 +178,7 @@ class Scorer:
         matched = np.zeros(self.n, dtype=np.uint8)  # clauses each document matches
         tagged = self.live.copy()  # has every concept of the query
         usable = np.zeros((len(languages), len(query.parts)), dtype=bool)
-        for i, (words, concepts) in enumerate(query.parts):
+        for i, (words, concepts, wordings) in enumerate(query.parts):
             by_words, by_concepts = np.zeros(self.n), np.zeros(self.n)
             hit = self.live.copy() if words else np.zeros(self.n, dtype=bool)
             for word in words:  # a phrase's words, all of them (or its concept)
@@ -189,13 +189,15 @@ class Scorer:
                 tagged &= has
                 hit |= has
                 usable[:, i] = True
+            if wordings is not None:
+                hit |= self._add(wordings, by_concepts)
             scores += by_concepts + (PHRASE_WORDS * by_words if concepts is not None else by_words)
             matched += hit
         matched[~self.live] = 0
         enough = np.zeros(self.n, dtype=bool)
         for lang, can in zip(languages, usable, strict=True):
             enough |= lang & (matched >= required(int(can.sum())))
-        if any(c is not None for _, c in query.parts):
+        if any(c is not None for _, c, _ in query.parts):
             enough |= tagged
         enough &= matched > 0
         if enough.any():  # most of it, unless some clause matches no entry at all (a typo?)

@@ -41,6 +41,10 @@ class Match:
 class VocabularyMatcher:
     def __init__(self, taxonomy: Taxonomy):
         table: dict[tuple[str, ...], set[Concept]] = {}
+        # Each concept's labels and synonyms by language (not countries': their names in passing are no
+        # sign of what a practice is about): a concept found in a query also matches entries whose text
+        # says it in their own language without the tag ("remesas" in a Spanish body for "remittances").
+        self.wordings: dict[Concept, tuple[tuple[str, str], ...]] = {}
 
         def add(phrase: str, concept: Concept) -> None:
             key = phrase_key(phrase)
@@ -55,6 +59,9 @@ class VocabularyMatcher:
                 for words in term.synonyms.values():
                     for w in words:
                         add(w, concept)
+                self.wordings[concept] = tuple(dict.fromkeys(
+                    (lang, text) for lang in term.labels
+                    for text in (term.labels[lang], *term.synonyms.get(lang, ())) if text))
                 add(term.id.replace("-", " "), concept)
                 for alias in getattr(term, "aliases", ()):
                     add(alias, concept)
