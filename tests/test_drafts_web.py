@@ -267,3 +267,19 @@ def test_an_old_version_has_its_page_and_an_unknown_one_is_404(client, people, t
     assert "First title" in page and "Restore this version" in page
     assert client.get(f"/drafts/{draft_id}/history/99").status_code == 404
     assert "Second title" in client.get(f"/drafts/{draft_id}/history").get_data(as_text=True)
+
+
+def test_a_message_shows_once_on_pages_that_also_show_the_drafts_messages(client, people, three_findings):
+    """"Signed in as…" or a posted comment's notice was shown by the header and again by the drafts' message
+    list, on the drafts pages and on the entry page of anyone who may draft."""
+    sign_in(client, people, "rita")
+    with client.session_transaction() as sess:
+        sess["_flashes"] = [("message", "A notice for the header"), ("done", "Draft created.")]
+    page = client.get("/drafts").get_data(as_text=True)
+    assert page.count("A notice for the header") == 1
+    assert page.count("Draft created.") == 1
+    entry_id = three_findings[0]["entry_id"]
+    with client.session_transaction() as sess:
+        sess["_flashes"] = [("message", "A notice for the header")]
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert page.count("A notice for the header") == 1
