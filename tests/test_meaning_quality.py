@@ -141,8 +141,8 @@ def test_vocabulary_set_kept(runs):
 
 
 def test_vocabulary_set_match_set_precise_without_losing_judged_entries(runs):
-    """Issue 18, item 5: in the default mode, fewer matches than when any one word was enough (median 57.5)
-    and no judged entry lost (recall 0.9618 then, measured on 3453806~1 with these judgements)."""
+    """Issue 18, item 5: in the default mode, far fewer matches than when any one word was enough (median
+    57.5) and no judged entry lost (recall 0.9618 then, measured on 3453806~1 with these judgements)."""
     rows = runs["hybrid"]["vocabulary"]
     assert statistics.median(t for _, _, t, _ in rows) <= 35
     assert recall(rows) >= 0.9618

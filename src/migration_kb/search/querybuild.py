@@ -11,7 +11,7 @@ import threading
 from functools import cache
 
 from whoosh import qparser
-from whoosh.query import Every, NullQuery, Or, Query
+from whoosh.query import Every, NullQuery, Or, Query, Term
 
 from ..config import LANGUAGES
 from ..taxonomy import fold
@@ -50,11 +50,12 @@ class Clauses(Or):
 
     Kept apart (Whoosh's parser flattens nested ORs) so that the scorer can ask that most clauses match.
     `parts`: each clause's (query of each of its words, its vocabulary concepts or None, the concepts'
-    wordings or None). A phrase's concept stands for the phrase and matches across languages; its words are
-    another way to find it, all together; its wordings (labels, synonyms) in an entry's text only hint at it."""
+    wordings: see `_wordings`). A phrase's concept stands for the phrase and matches across languages; its
+    words are another way to find it, all together; so is an entry's text saying a wording of the concept."""
 
-    def __init__(self, parts: list[tuple[list[Query], Query | None, Query | None]]):
-        super().__init__([Or([q for q in (c, t, *w) if q is not None]) for w, c, t in parts])
+    def __init__(self, parts: list[tuple[list[Query], Query | None, tuple[tuple[Query, ...], ...]]]):
+        super().__init__([Or([q for q in (c, *w, *(s for t in ts for s in t)) if q is not None])
+                          for w, c, ts in parts])
         self.parts = parts
 
 
@@ -91,7 +92,7 @@ def _phrase(text: str) -> str:
 
 def _words(words: list[str]) -> list[str]:
     """Plain words -> query parts; taxonomy phrases also match entries tagged with their term."""
-    return [_alternatives([c, _wordings(c), *w]) for w, c in _clauses(words)]
+    return [_alternatives([c, *w]) for w, c in _clauses(words)]
 
 
 def _clauses(words: list[str]) -> list[tuple[list[str], str]]:
@@ -117,19 +118,23 @@ def _concepts(concepts) -> str:
     return _alternatives([f"{c.field}:{c.value}^{CONCEPT_BOOST:g}" for c in concepts])
 
 
-def _wordings(concepts: str) -> str:
-    """The labels and synonyms, as an entry's text would hold them, of the concepts `_concepts` wrote."""
-    found = CONCEPT.findall(concepts)
-    return _alternatives([_wording(lang, text) for field, value in found
-                          for lang, text in matcher().wordings.get(Concept(field, value), ())])
+@cache
+def _wordings(concepts: str) -> tuple[tuple[Query, ...], ...]:
+    """The labels and synonyms of the concepts `_concepts` wrote, as an entry's text would hold them: each
+    wording as its stems in its own language (each stem an OR over the text fields, as a word is). An entry
+    says a wording when it holds all of its stems: the exact phrase, with positions, cost a search ~100 ms."""
+    found: dict[tuple[str, ...], None] = {}
+    for field, value in CONCEPT.findall(concepts):
+        for lang, text in matcher().wordings.get(Concept(field, value), ()):
+            analysed = tuple(dict.fromkeys(stems(text, lang).split()))
+            if analysed:
+                found[analysed] = None
+    return tuple(tuple(_stem_query(stem) for stem in wording) for wording in found)
 
 
 @cache
-def _wording(lang: str, text: str) -> str:
-    analysed = stems(text, lang)
-    if not analysed:
-        return ""
-    return f'"{analysed}"^{CONCEPT_WORDS_BOOST:g}' if " " in analysed else f"{analysed}^{CONCEPT_WORDS_BOOST:g}"
+def _stem_query(stem: str) -> Query:
+    return Or([Term(part, stem, boost=boost) for part, boost in PART_BOOSTS.items()])
 
 
 def _drop_dangling(parts: list[str]) -> list[str]:
@@ -158,7 +163,7 @@ def _plain(q: str) -> Query:
     """Plain words: one clause per word or vocabulary phrase."""
     words = [w for token in TOKENS.findall(q) for w in WORD.findall(token) if w not in OPERATORS]
     clauses = [([q for q in map(_parse, ws) if q is not None], _parse(c) if c else None,
-                _parse(_wordings(c)) if c else None) for ws, c in _clauses(words)]
+                _wordings(c) if c else ()) for ws, c in _clauses(words)]
     clauses = [(ws, c, t) for ws, c, t in clauses if ws or c]
     if not clauses:
         return NullQuery
