@@ -3,8 +3,9 @@
 // the practices gathered, and "Add to comparison" opens /compare?ids=a,b,c. With it, one rule keeps the two in
 // step (docs/delegates.md, "Gathering practices to compare"):
 //   - a page whose URL says `compare=` (or a comparison, `ids=`) sets the basket: the URL wins, so a shared
-//     link, the back button and "Add another practice from the search" mean what they say;
-//   - a page reached without it (the site's menu, a typed address) takes the basket kept in sessionStorage;
+//     link and "Add another practice from the search" mean what they say;
+//   - a page reached without it (the site's menu, a typed address), or again by the back or forward button,
+//     takes the basket kept in sessionStorage (the tab's newest);
 //   - on every change the basket is stored, and written into this page's address and into each link and
 //     form field of the page that carries `compare=`, so the next page reads the same basket either way.
 // The words shown come from the server, in the page's language (data- attributes of .basket-bar).
@@ -46,8 +47,13 @@
   if (!bar) { return; }
   var words = bar.dataset;
   var max = Number(words.max) || 4;
-  var fromUrl = new URLSearchParams(window.location.search).has("compare");
-  var basket = fromUrl ? split(words.basket) : split(store && store.getItem(KEY)).slice(0, max);
+  var rendered = split(words.basket);  // what the server read in the URL, and drew
+  var stored = store && store.getItem(KEY);
+  // Back or forward to a page: the tab's basket is newer than that page's address.
+  var nav = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+  var returning = nav && nav.type === "back_forward" && stored !== null;
+  var fromUrl = new URLSearchParams(window.location.search).has("compare") && !returning;
+  var basket = fromUrl ? rendered : split(stored).slice(0, max);
   var full = false;  // the last click asked for one more than the comparison can hold
 
   function element(tag, attrs, text) {
@@ -132,6 +138,23 @@
     if (clear) { bar.setAttribute("tabindex", "-1"); bar.focus({preventScroll: true}); }
   });
 
-  if (!fromUrl && basket.length) { spread(); }
-  draw();
+  // Each practice gets its switch; the basket line as the server drew it is right (and not announced again)
+  // unless the basket came from elsewhere.
+  if (basket.join(",") === rendered.join(",")) {
+    keep(basket);
+    document.querySelectorAll(".compare-slot[data-compare-id]").forEach(drawSlot);
+  } else {
+    spread();
+    draw();
+  }
+  // A page shown again from the browser's memory (back button) catches up with the tab's basket.
+  window.addEventListener("pageshow", function (event) {
+    var now = store && store.getItem(KEY);
+    if (event.persisted && now !== null && now !== basket.join(",")) {
+      basket = split(now).slice(0, max);
+      full = false;
+      spread();
+      draw();
+    }
+  });
 }());
