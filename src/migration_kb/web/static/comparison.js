@@ -74,8 +74,8 @@
       slot.appendChild(element("button", {"type": "button", "class": "remove-compare",
         "aria-label": words.removeLabel.replace("{title}", slot.dataset.title)}, words.remove));
     } else {
-      slot.appendChild(element("a", {"class": "add-compare", "href": withIds(words.compareUrl, "ids", basket.concat([id]))},
-                               words.add));
+      var href = withIds(words.compareUrl, "ids", basket.concat([id]));  // as without JavaScript (a new tab)
+      slot.appendChild(element("a", {"class": "add-compare", "href": href}, words.add));
     }
   }
 
