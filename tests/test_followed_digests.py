@@ -186,3 +186,20 @@ def test_a_search_whose_vocabulary_value_went_away_is_reported_not_fatal(site, c
     result = cli("digests", "send")
     assert result.exit_code == 1 and "a-removed-theme" in result.output and "1 failed" in result.output
     assert box.messages == []
+
+
+@pytest.mark.parametrize("lang, new, changed", [("es", "nueva", "modificada"), ("pt", "nova", "alterada"),
+                                                ("fr", "nouvelle", "modifiée")])
+def test_new_and_changed_agree_with_practice_in_each_language(site, cli, db, lang, new, changed):
+    """"new" and "changed" qualify a practice (feminine in es, pt, fr): both words agree with it."""
+    folder, box = site
+    follow(db, "ana", lang=lang)
+    publish(cli, folder, "second-labour", "Second labour agreement")  # new in the period
+    publish(cli, folder, "first-labour", "First labour agreement, amended")  # changed in the period
+    a_day_passes(db)
+    assert "1 digest(s) sent" in cli("digests", "send").output
+    [message] = box.wait_for("ana@example.org")
+    text = message.get_body(("plain",)).get_content()
+    assert f"Second labour agreement [{new}]" in text and f"First labour agreement, amended [{changed}]" in text
+    html = message.get_body(("html",)).get_content()
+    assert f"<strong>{new}</strong>" in html and f"<strong>{changed}</strong>" in html

@@ -31,7 +31,7 @@ def ui_strings(tmp_path_factory) -> dict:
         env.pop("PYBABEL")
     subprocess.run(["sh", "scripts/i18n.sh", "extract"], cwd=ROOT, env=env, check=True, capture_output=True)
     with open(pot, "rb") as fh:
-        return {m.id: m for m in read_po(fh) if m.id}
+        return {(m.id, m.context): m for m in read_po(fh) if m.id}  # one string may have several contexts
 
 
 def _tuple(value):
@@ -51,8 +51,8 @@ def _key(msgid) -> str:
 def test_every_ui_string_has_a_translation(ui_strings, lang):
     po = catalogue(lang)
     missing = []
-    for msgid in ui_strings:
-        message = po.get(msgid)
+    for msgid, context in ui_strings:
+        message = po.get(msgid, context)
         if message is None or not _translated(message):
             missing.append(_key(msgid))
     assert not missing, (f"{len(missing)} UI strings lack a {lang} translation (run scripts/i18n.sh update, "
@@ -98,7 +98,7 @@ SAMPLES = {"es": ("Refinar la búsqueda", "Buscar", "Mapa de cobertura"),
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_pages_come_out_in_the_chosen_language(client, ui_strings, lang):
-    english = [m for m in (_key(k) for k in ui_strings) if len(m) > 14 and "%" not in m]
+    english = [m for m in (_key(k) for k, _context in ui_strings) if len(m) > 14 and "%" not in m]
     for path in PAGES:
         html = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}").get_data(as_text=True)
         assert f'<html lang="{lang}">' in html, path

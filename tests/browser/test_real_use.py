@@ -129,7 +129,8 @@ PAGE_TYPES = {"search": "/", "results": "/?q=social+security&theme=protection",
               "results-by-meaning": "/?q=campesinos+que+viajan+al+norte+para+la+cosecha",
               "map": "/map?theme=labour-mobility&bloc=CARICOM",
               "corridor": "/corridors/AR-BO", "compare": "/compare?ids=ar-bo-convenio-migracion-1998,"
-              "accord-nord-americain-cooperation-travail,mercosur-residence-agreement"}
+              "accord-nord-americain-cooperation-travail,mercosur-residence-agreement",
+              "results-gathering": "/?q=visa&compare=ar-bo-convenio-migracion-1998,mercosur-residence-agreement"}
 SIGNED_IN = {"signed-in-search": "/?q=visa", "signed-in-entry": "/entries/mercosur-residence-agreement",
              "desk": "/desk", "account": "/account", "new-entry": "/entries/new",
              "edit": "/entries/mercosur-residence-agreement/edit",
@@ -238,7 +239,8 @@ SPANISH_PAGES = {"search": "/", "results": "/?q=trabajo", "entry": "/entries/acc
                  "event": WORKSHOP, "calls": "/calls", "map": "/map?theme=labour-mobility",
                  "corridor": "/corridors/AR-BO",
                  "results-by-meaning": "/?q=campesinos+que+viajan+al+norte+para+la+cosecha",
-                 "compare": "/compare?ids=ar-bo-convenio-migracion-1998,mercosur-residence-agreement"}
+                 "compare": "/compare?ids=ar-bo-convenio-migracion-1998,mercosur-residence-agreement",
+                 "results-gathering": "/?q=visa&compare=ar-bo-convenio-migracion-1998,mercosur-residence-agreement"}
 # The UI's text: every element whose language is the page's (entries' and events' own text carry their lang).
 UI_TEXT = """() => {
   const out = [];

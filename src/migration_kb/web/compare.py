@@ -21,9 +21,11 @@ def basket() -> list[str]:
 
 
 def add_to_comparison_url(entry_id: str) -> str | None:
-    """The comparison with this practice added to those gathered so far (None when it is already there)."""
+    """The comparison with this practice added to those gathered so far (None when it is already there).
+    A fifth is added too: the comparison then says that at most four can be compared, rather than silently
+    dropping the first one gathered."""
     ids = basket()
-    return None if entry_id in ids else compare_url([*ids, entry_id][-MAX_COMPARED:])
+    return None if entry_id in ids else compare_url([*ids, entry_id])
 
 
 @bp.get("/compare")
@@ -39,3 +41,5 @@ def compare_page():
 
 bp.add_app_template_global(add_to_comparison_url)
 bp.add_app_template_global(basket, "comparison_basket")
+bp.add_app_template_global(compare_url)
+bp.add_app_template_global(MAX_COMPARED, "comparison_max")

@@ -14,7 +14,7 @@ from ..search.request import SearchError, SearchRequest
 from ..search.schema import FACETS
 from ..spreadsheets import SafeCSVWriter
 from ..store import published_entries
-from .compare import basket, compare_url
+from .compare import basket
 from .criteria import Criteria
 from .i18n import asked_lang, ui_lang
 from .labels import practice_status
@@ -71,8 +71,7 @@ def search_page():
     pages = max(1, -(-result.total // req.per_page))
     facets = {f: result.facets.get(f, {}) for f in FACETS}
     return render_template("search.html", criteria=criteria, result=result, pages=pages, facets=facets,
-                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria),
-                           comparing=basket(), comparing_url=compare_url(basket()))
+                           facet_shown=FACET_SHOWN, years=year_spans(result, criteria))
 
 
 def _all_hits(req: SearchRequest):
