@@ -109,4 +109,5 @@ def assert_accessible(page, server, axe, shot, pages: dict[str, str | None]) -> 
         violations = axe(page)
         if violations:
             shot(page, name)
-        assert violations == [], (name, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations])
+        assert violations == [], f"{name}:\n" + "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in violations)

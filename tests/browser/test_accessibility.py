@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import assert_accessible
+
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
@@ -26,21 +28,13 @@ PAGES = {
 }
 
 
-def describe(violations: list[dict]) -> str:
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-                     for v in violations)
-
-
 @pytest.mark.parametrize("lang", ["en", "es", "fr"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_violations(page, server, axe, shot, name, lang):
     path = PAGES[name]
     page.goto(server.url + path + ("&" if "?" in path else "?") + f"lang={lang}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
-    violations = axe(page)
-    if violations:
-        shot(page, "violations")
-    assert not violations, describe(violations)
+    assert_accessible(page, server, axe, shot, {f"violations-{name}-{lang}": None})
 
 
 def test_landmarks_and_labels(page, server):

@@ -18,7 +18,7 @@ from migration_kb import accounts
 from migration_kb.config import Settings
 from migration_kb.db import open_database
 
-from .conftest import PASSWORD, account_menu, sign_in, sign_out
+from .conftest import PASSWORD, account_menu, assert_accessible, sign_in, sign_out
 from .test_real_use import UI_TEXT, english_ui_strings, overflow
 
 ENTRY = "mercosur-residence-agreement"
@@ -195,15 +195,11 @@ def test_the_new_pages_fit_a_phone_and_speak_spanish(browser, site, shot, width)
     assert not left, left
 
 
-def test_the_new_pages_have_no_serious_accessibility_violations(browser, site, axe):
+def test_the_new_pages_have_no_serious_accessibility_violations(browser, site, axe, shot):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe runs inline
     page = context.new_page()
     sign_in(page, site, "moderator")
-    found = {}
-    for name, path in {**NEW_PAGES, **SIGNED_IN_PAGES}.items():
-        page.goto(site.url + path)
-        violations = axe(page)
-        if violations:
-            found[name] = [(v["id"], v["nodes"][0]["html"][:120]) for v in violations]
-    context.close()
-    assert not found, found
+    try:
+        assert_accessible(page, site, axe, shot, {**NEW_PAGES, **SIGNED_IN_PAGES})
+    finally:
+        context.close()

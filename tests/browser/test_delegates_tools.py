@@ -18,7 +18,7 @@ from migration_kb.config import Settings
 from migration_kb.db import open_database
 from migration_kb.models import FollowedSearch, now
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD, assert_accessible, sign_in
 
 ADDRESS = "delegate@example.org"
 NEW_PRACTICE = """---
@@ -154,11 +154,7 @@ def test_no_serious_accessibility_violations(page, server, axe, shot, name, lang
     page.goto(server.url + TOOL_PAGES[name] + f"&lang={lang}" if "?" in TOOL_PAGES[name]
               else server.url + TOOL_PAGES[name] + f"?lang={lang}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
-    violations = axe(page)
-    if violations:
-        shot(page, f"axe-{name}-{lang}")
-    assert not violations, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-                                      for v in violations)
+    assert_accessible(page, server, axe, shot, {f"axe-{name}-{lang}": None})
 
 
 def test_phone(browser, server, shot):
