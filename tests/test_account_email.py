@@ -87,3 +87,50 @@ def test_the_form_needs_its_csrf_token(app, people):
     client = signed_in(app, "noe")
     answer = client.post("/account/email", data={"email": "noe@example.org"})
     assert answer.status_code == 400
+
+
+def account_of(app, name: str) -> accounts.Account:
+    with app.extensions["migration_kb"].db.session() as s:
+        return accounts.account_named(s, name)
+
+
+def test_the_language_of_the_e_mails_is_chosen_with_the_address(app, people, mailbox):
+    add_people(app, {"lia": "expert"})
+    client = signed_in(app, "lia")
+    # No language chosen yet: the form offers the page's own language.
+    page = client.get("/account?lang=es").get_data(as_text=True)
+    assert '<label for="account-email-lang">Idioma de los correos</label>' in page
+    assert '<option value="es" lang="es" selected>Español</option>' in page
+    client.post("/account/email", data={"csrf_token": csrf(client, "/account"), "email": "lia@example.org",
+                                        "email_lang": "es"})
+    [message] = mailbox.wait_for("lia@example.org")
+    assert message["Subject"] == "Confirm your e-mail address for migration-kb"  # the page's language, as before
+    app.test_client().get(LINK_RE.search(message.get_content()).group(1).split("localhost", 1)[-1])
+    assert account_of(app, "lia").email_lang == "es" and verified(app, "lia") == "lia@example.org"
+    page = client.get("/account").get_data(as_text=True)  # an English page shows the chosen language
+    assert '<option value="es" lang="es" selected>Español</option>' in page
+    # Another language for the same address: it stays confirmed, and the user is told what changed.
+    client.post("/account/email", data={"csrf_token": csrf(client, "/account"), "email": "lia@example.org",
+                                        "email_lang": "pt"})
+    page = client.get("/account").get_data(as_text=True)
+    assert "unchanged and confirmed; e-mails to it are now written in Português" in page
+    assert account_of(app, "lia").email_lang == "pt" and verified(app, "lia") == "lia@example.org"
+    client.post("/account/email", data={"csrf_token": csrf(client, "/account"), "email": "lia@example.org",
+                                        "email_lang": "pt"})
+    assert "Your e-mail address is unchanged and confirmed.</" in client.get("/account").get_data(as_text=True)
+    assert len(mailbox.to("lia@example.org")) == 1  # no new link for a confirmed address
+
+
+@pytest.mark.parametrize("lang", ["", "xx", "ES", "en ", "de", "e" * 300])
+def test_a_language_not_offered_is_refused_in_place_and_nothing_is_saved(app, people, lang):
+    add_people(app, {"ana": "reader"})
+    client = signed_in(app, "ana")
+    before = account_of(app, "ana")
+    answer = client.post("/account/email?lang=es", data={"csrf_token": csrf(client, "/account"),
+                                                         "email": "ana@example.org", "email_lang": lang})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert ('id="account-email-lang-error">elija uno de los idiomas ofrecidos (en, es, pt, fr)' in page)
+    assert 'aria-describedby="account-email-lang-error"' in page
+    assert 'value="ana@example.org"' in page  # the address typed is kept, to send again
+    assert account_of(app, "ana") == before

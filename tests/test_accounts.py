@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from migration_kb import accounts
 from migration_kb.models import SignInAttempt, User
 from tests.experts import PASSWORD, add_people, csrf, signed_in
 
@@ -182,3 +183,21 @@ def test_an_unknown_user_name_costs_the_same_password_check_as_a_known_one():
     from migration_kb.accounts import _DUMMY_HASH, hash_password
 
     assert _DUMMY_HASH.split("$")[0] == hash_password("correct horse battery").split("$")[0]
+
+
+def test_the_language_of_a_users_e_mails(app, people):
+    add_people(app, {"lang-user": "reader"})
+    with app.extensions["migration_kb"].db.session() as s:
+        user_id = accounts.account_named(s, "lang-user").id
+        accounts.set_email(s, user_id, "lang@example.org")
+        accounts.confirm_email(s, user_id, "lang@example.org")
+        assert accounts.verified_recipient(s, user_id) == accounts.Recipient("lang@example.org", "en")  # none: en
+        assert accounts.set_email(s, user_id, "lang@example.org", "fr").email_lang == "fr"
+        assert accounts.verified_recipient(s, user_id) == accounts.Recipient("lang@example.org", "fr")
+        assert accounts.set_email(s, user_id, "lang@example.org").email_lang == "fr"  # None keeps it
+        with pytest.raises(accounts.AccountError) as refused:
+            accounts.set_email(s, user_id, "other@example.org", "de")
+        assert refused.value.field == "email_lang"
+        assert accounts.verified_email(s, user_id) == "lang@example.org"  # nothing changed
+        accounts.set_email(s, user_id, "other@example.org", "es")
+        assert accounts.verified_recipient(s, user_id) is None  # a new address waits for its link

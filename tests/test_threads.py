@@ -284,3 +284,31 @@ def test_the_contributor_followers_and_the_asker_are_told_at_verified_addresses(
     assert "unverified@example.org" not in everyone
     assert everyone.count("follower@example.org") == 1  # not told of their own answer
     assert everyone.count("reader@example.org") == 1  # not told of their own question
+
+
+def test_each_recipient_is_told_in_the_language_they_chose_for_e_mails(app, people, clean, monkeypatch):
+    add_people(app, {"th-es": "expert", "th-en": "expert"})
+    with app.extensions["migration_kb"].db.session() as s:
+        for name, address, lang in (("th-es", "es@example.org", "es"), ("th-en", "en@example.org", None)):
+            user_id = accounts.account_named(s, name).id
+            accounts.set_email(s, user_id, address, lang)
+            accounts.confirm_email(s, user_id, address)
+    for name in ("th-es", "th-en"):
+        follower = signed_in(app, name)
+        follower.post(ENTRY + "/follow", data={"csrf_token": csrf(follower), "follow": "1"})
+    poster = signed_in(app, "th-reader")
+    with Mailbox() as box:
+        monkeypatch.setenv("MIGRATION_KB_SMTP_URL", box.url)
+        # The poster reads the site in French: each notice is still in its recipient's language.
+        response = poster.post(ENTRY + "/posts", headers={"Accept-Language": "fr"},
+                               data={"csrf_token": csrf(poster), "text": "¿Quién firmó primero?"})
+        asked = post_id(response)
+        [to_es] = box.wait_for("es@example.org")
+        [to_en] = box.wait_for("en@example.org")
+    for message in (to_es, to_en):
+        assert f"http://localhost/posts/{asked}" in message.get_content()  # the link stays absolute
+    assert to_es["Subject"].startswith("Nueva publicación sobre «")
+    assert "Recibe este mensaje porque contribuyó a esta ficha o la sigue" in to_es.get_content()
+    assert "You receive" not in to_es.get_content()
+    assert to_en["Subject"].startswith("New post on “")
+    assert "You receive this because you contributed or follow this entry" in to_en.get_content()

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .config import LANGUAGES
 from .errors import N_, Conflict, DomainError
 from .models import ROLES, ApiToken, SignInAttempt, User, now
 from .sessions import end_sessions
 
-__all__ = ["MIN_PASSWORD", "ROLES", "Account", "AccountError", "TokenInfo", "end_sessions"]  # and the functions
+__all__ = ["MIN_PASSWORD", "ROLES", "Account", "AccountError", "Recipient", "TokenInfo", "end_sessions"]  # + functions
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD = 10
@@ -48,11 +49,12 @@ class Account:
     created_at: datetime
     email: str | None = None
     email_verified: bool = False
+    email_lang: str | None = None  # the language e-mails to them are written in; None: English
 
 
 def _account(user: User) -> Account:
     return Account(user.id, user.name, user.role, user.disabled, user.created_at, user.email,
-                   user.email_verified_at is not None)
+                   user.email_verified_at is not None, user.email_lang)
 
 
 def hash_password(password: str) -> str:
@@ -166,14 +168,21 @@ def change_password(s: Session, user_id: int, new: str) -> Account:
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]{1,64}@[^@\s\x00-\x1f\x7f<>,;\"]+\.[^@\s\x00-\x1f\x7f<>,;\".]+$")
 
 
-def set_email(s: Session, user_id: int, address: str) -> Account:
-    """A new address (or none, with ""), not yet verified: nothing is sent to it until `confirm_email`."""
+def set_email(s: Session, user_id: int, address: str, lang: str | None = None) -> Account:
+    """A new address (or none, with ""), not yet verified: nothing is sent to it until `confirm_email`. `lang`
+    (en, es, pt or fr) is the language e-mails to it are written in; None keeps the one stored. The same
+    address stays verified whatever its language."""
     address = address.strip()
     if address and (len(address) > 254 or not EMAIL_RE.match(address)):
         raise AccountError(N_("this is not an e-mail address (name@example.org)"), field="email")
+    if lang is not None and lang not in LANGUAGES:
+        raise AccountError(N_("choose one of the languages offered (%(languages)s)"), field="email_lang",
+                           languages=", ".join(LANGUAGES))
     user = _user(s, user_id)
     if (address or None) != user.email:
         user.email, user.email_verified_at = address or None, None
+    if lang is not None:
+        user.email_lang = lang
     s.flush()
     return _account(user)
 
@@ -188,12 +197,27 @@ def confirm_email(s: Session, user_id: int, address: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Where a notice to a user goes, and the language it is written in."""
+
+    address: str
+    lang: str
+
+
+def verified_recipient(s: Session, user_id: int) -> Recipient | None:
+    """A user's verified address and their e-mails' language (English unless they chose one); None when there
+    is no verified address (send nothing)."""
+    user = s.get(User, user_id)
+    if user is None or user.disabled or user.email_verified_at is None or not user.email:
+        return None
+    return Recipient(user.email, user.email_lang or "en")
+
+
 def verified_email(s: Session, user_id: int) -> str | None:
     """Where digests and notices to this user go: their address once verified, else None (send nothing)."""
-    user = s.get(User, user_id)
-    if user is None or user.disabled or user.email_verified_at is None:
-        return None
-    return user.email
+    found = verified_recipient(s, user_id)
+    return found.address if found else None
 
 
 # A hash of no one's password, made once by hash_password (same method and cost): checked when the user name

@@ -53,6 +53,7 @@ class User(Base):
     # Optional, for digests and notices; nothing is sent to it before its owner followed the link sent to it.
     email: Mapped[str | None] = mapped_column(String(254))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_lang: Mapped[str | None] = mapped_column(String(2))  # e-mails' language (en/es/pt/fr); None: English
 
 
 class ApiToken(Base):

@@ -90,7 +90,7 @@ class Posted:
     id: int
     thread_id: int
     subject: str
-    recipients: tuple[str, ...]
+    recipients: tuple[accounts.Recipient, ...]  # each in the language they read e-mail in
 
 
 def post(s: Session, user: Account | None, subject: str, text: str, parent_id: int | None = None,
@@ -120,7 +120,7 @@ def post(s: Session, user: Account | None, subject: str, text: str, parent_id: i
     return Posted(row.id, root.id if root else row.id, subject, tuple(_recipients(s, subject, root, user.id)))
 
 
-def _recipients(s: Session, subject: str, root: Post | None, poster_id: int) -> list[str]:
+def _recipients(s: Session, subject: str, root: Post | None, poster_id: int) -> list[accounts.Recipient]:
     """The entry's creator and the experts following it; in a thread, whoever started it. Verified addresses."""
     people: list[int] = []
     if subject.startswith("entry:"):
@@ -133,14 +133,14 @@ def _recipients(s: Session, subject: str, root: Post | None, poster_id: int) -> 
                 people.append(follower.id)
     if root is not None and root.author_id:
         people.append(root.author_id)
-    found = []
+    found: dict[str, accounts.Recipient] = {}
     for user_id in dict.fromkeys(people):
         if user_id == poster_id:
             continue
-        address = accounts.verified_email(s, user_id)  # notices go to verified addresses only
-        if address and address not in found:
-            found.append(address)
-    return found
+        recipient = accounts.verified_recipient(s, user_id)  # notices go to verified addresses only
+        if recipient and recipient.address not in found:
+            found[recipient.address] = recipient
+    return list(found.values())
 
 
 def _post(s: Session, post_id: int) -> Post:

@@ -163,12 +163,13 @@ def test_a_search_that_found_nothing_appears_on_the_experts_page(page, site, sho
 NEW_PAGES = {"calls": "/calls", "call": "/calls/1", "entry-threads": f"/entries/{ENTRY}",
              "event-threads": "/events/oas-2011-bilateral-cooperation"}
 SIGNED_IN_PAGES = {"search-log": "/search-log", "call-form": "/calls/new", "desk": "/desk",
-                   "entry-signed-in": f"/entries/{ENTRY}"}
+                   "entry-signed-in": f"/entries/{ENTRY}", "account": "/account"}
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_new_pages_fit_a_phone_and_speak_spanish(browser, site, shot, width):
     english = [*english_ui_strings(), "Questions and comments", "Calls for practices"]
+    english = [w for w in english if w not in ("Authorization", "Bearer …")]  # the API's header, in any language
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     wide, left = {}, {}
@@ -203,3 +204,42 @@ def test_the_new_pages_have_no_serious_accessibility_violations(browser, site, a
         assert_accessible(page, site, axe, shot, {**NEW_PAGES, **SIGNED_IN_PAGES})
     finally:
         context.close()
+
+
+def test_a_spanish_speaking_delegate_gets_notices_in_spanish_on_a_phone(browser, site, box, shot):
+    """The e-mails' language is chosen on the account page (a phone, in Spanish); the answer's notice comes in it."""
+    site.cli("users", "add", "delegada", "--role", "reader", input=PASSWORD + "\n")
+    entry = "/entries/accord-nord-americain-cooperation-travail"  # not the contributor's: their mail is counted
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    sign_in(page, site, "delegada")
+    page.goto(site.url + "/account?lang=es")
+    expect(page.get_by_label("Idioma de los correos")).to_have_value("es")  # the page's language, until chosen
+    page.get_by_label("Dirección (déjela vacía para quitarla)").fill("delegada@example.org")
+    page.locator("form[action='/account/email'] button[type=submit]").click()
+    [confirm] = box.wait_for("delegada@example.org")
+    page.goto(re.search(r"(http://\S+/account/email/verify\?token=\S+)", confirm.get_content()).group(1))
+    page.goto(site.url + "/account?lang=es")
+    expect(page.locator("#email-title + p + p")).to_contain_text("confirmada")
+    expect(page.get_by_label("Idioma de los correos")).to_have_value("es")
+    assert overflow(page)[0] <= 390
+    shot(page, "account-email-language-phone")
+    page.goto(site.url + entry + "?lang=es")
+    page.get_by_label("Haga una pregunta o un comentario").fill("¿Se aplica a los trabajadores de temporada?")
+    page.get_by_role("button", name="Publicar", exact=True).click()
+    phone.close()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    sign_in(page, site, "answerer")  # reads the site in English
+    page.goto(site.url + entry)
+    thread = page.locator(".thread", has_text="trabajadores de temporada")
+    thread.locator("summary", has_text="Answer").click()
+    thread.get_by_label("Your answer").fill("Yes, since 2019.")
+    thread.get_by_role("button", name="Post the answer").click()
+    expect(page.get_by_text("Your answer is posted.")).to_be_visible()
+    desk.close()
+    notice = box.wait_for("delegada@example.org", count=2)[1]
+    assert notice["Subject"].startswith("Nueva publicación sobre «")
+    assert "Recibe este mensaje porque" in notice.get_content()
+    assert re.search(r"http://\S+/posts/\d+", notice.get_content())

@@ -20,6 +20,9 @@ bp = Blueprint("account_email", __name__)
 bp.after_request(no_store)
 log = logging.getLogger(__name__)
 LINK_DAYS = 3
+# Each language named in itself, as the site's language switch names them.
+EMAIL_LANGUAGES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+bp.add_app_template_global(EMAIL_LANGUAGES, "email_languages")
 
 
 def _signer() -> URLSafeTimedSerializer:
@@ -50,13 +53,20 @@ def set_email():
     from .auth_views import _account_page  # the account page, with this form's error in place
 
     address = request.form.get("email", "")[:1000]
+    lang = request.form.get("email_lang")  # absent (an older form): the stored language stays
+    before = current_user()
     try:
         with kb().db.session() as s:
-            account = accounts.set_email(s, current_user().id, address)
+            account = accounts.set_email(s, before.id, address, lang)
     except accounts.AccountError as exc:
-        return _account_page(422, email_error=_(exc.template, **exc.values), email_value=address.strip()[:254])
+        error = {"email_lang_error" if exc.field == "email_lang" else "email_error": _(exc.template, **exc.values)}
+        return _account_page(422, email_value=address.strip()[:254], **error,
+                             email_lang_value=lang if lang in EMAIL_LANGUAGES else None)
     if not account.email:
         flash(_("Your e-mail address was removed; nothing will be sent to you."))
+    elif account.email_verified and account.email_lang != before.email_lang:
+        flash(_("Your e-mail address is unchanged and confirmed; e-mails to it are now written in %(language)s.",
+                language=EMAIL_LANGUAGES[account.email_lang]))
     elif account.email_verified:
         flash(_("Your e-mail address is unchanged and confirmed."))
     else:

@@ -7,6 +7,7 @@ import logging
 import threading
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import mail
@@ -169,10 +170,13 @@ def _tell(posted: domain.Posted) -> None:
         return
     title = _subject_title(posted.subject)
     link = url_for("threads.permalink", post_id=posted.id, _external=True)
-    text = (f"A new post on “{title}” in migration-kb:\n\n{link}\n\n"
-            "You receive this because you contributed or follow this entry, or started the thread. "
-            "Sign in and read the thread at the address above.\n")
-    messages = [mail.compose(address, f"New post on “{title}”", text) for address in posted.recipients]
+    messages = []
+    for recipient in posted.recipients:
+        with force_locale(recipient.lang):  # each in the language they chose for e-mails (English if none)
+            text = _("A new post on “%(title)s” in migration-kb:\n\n%(link)s\n\nYou receive this because you "
+                     "contributed or follow this entry, or started the thread. Sign in and read the thread at "
+                     "the address above.\n", title=title, link=link)
+            messages.append(mail.compose(recipient.address, _("New post on “%(title)s”", title=title), text))
     threading.Thread(target=_send, args=(messages,), name="post-notices", daemon=True).start()
 
 
