@@ -211,13 +211,15 @@ def mkb_search(searcher: Searcher, q: str, mode: str = "hybrid"):
 def save_to_searchable(db, entry_id: str, token: str, apply, find, timeout: float = 30.0,
                        title: str | None = None) -> float:
     """Seconds from the start of the save to the first search that finds the entry by `token`. With `title`,
-    the entry gets it as title and summary (a real sentence among generated word soup: its meaning is its own)."""
+    the entry gets it as title, summary and findings (a real sentence among generated word soup)."""
     from migration_kb.store import get_entry
 
     with db.session() as s:
         entry, _ = get_entry(s, entry_id)
-    changed = validate_entry({**entry.to_dict(), "title": title or f"{entry.title} {token}",
-                              "summary": title or entry.summary})
+    data = entry.to_dict()
+    if title:  # all its text says the one sentence: its vector is that sentence's, whatever the soup around
+        data.update(title=title, summary=title, findings=[{**f, "text": title} for f in data["findings"]])
+    changed = validate_entry({**data, "title": title or f"{entry.title} {token}"})
     t0 = time.perf_counter()
     with db.session() as s:
         save_entry(s, changed, state="published", message="bench save")

@@ -27,7 +27,10 @@ WITHIN = 0.10
 # set. Reciprocal rank fusion measured lower (best 0.458 / 0.757).
 WORDS_WEIGHT = 0.6
 PLAIN_WORDS_WEIGHT = 0.2
-CHUNK = 16_384  # rows converted to float32 at a time: bounded memory at 100,000 entries
+# Rows converted to float32 at a time, into one buffer the matrix product then reads while it is still in the
+# processor's cache (256 KB): at 100,000 entries a query's similarities took 67 ms in chunks of 16,384 rows
+# (32 MB converted, then read again from memory), 10 ms in chunks of 512.
+CHUNK = 512
 
 
 class Vectors:
@@ -39,8 +42,13 @@ class Vectors:
     def similarity(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of every document to the query's unit vector; -1 where no vector is stored."""
         out = np.empty(len(self.matrix), dtype=np.float32)
+        buffer = np.empty((CHUNK, self.matrix.shape[1]), dtype=np.float32)
+        query = np.asarray(query, dtype=np.float32)
         for start in range(0, len(self.matrix), CHUNK):
-            out[start:start + CHUNK] = self.matrix[start:start + CHUNK].astype(np.float32) @ query
+            rows = self.matrix[start:start + CHUNK]
+            part = buffer[:len(rows)]
+            np.copyto(part, rows, casting="unsafe")  # int8 -> float32, exact
+            np.dot(part, query, out=out[start:start + len(rows)])
         out *= self.scales
         out[~self.present] = -1.0
         return out
