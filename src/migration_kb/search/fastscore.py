@@ -209,10 +209,10 @@ class Scorer:
         return (matched == matched.max(initial=0)) & (matched > 0), False  # initial: an empty index
 
     def _said(self, wording, seen: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Entries that say a wording: its one stem in any part; a wording of several stems, all of them in
-        the title, the summary or one finding's part (in the body they meet by chance: "social security for
-        migrant workers" then matched 56 entries instead of 48), without the phrase's positions (a phrase
-        query cost a search ~100 ms)."""
+        """Entries that say a wording, and its stems' scores: a one-stem wording in any part; a wording of
+        several stems with all of them in the title, or all in the summary, or all in the findings (in the
+        body they meet by chance: "social security for migrant workers" then matched 56 entries instead of
+        48). Without the phrase's positions: as phrase queries the wordings made a search ~4x slower."""
         said, scores = np.zeros(self.n, dtype=bool), np.zeros(self.n)
         per_part: dict[str, np.ndarray] = {}
         for stem in wording:

@@ -22,7 +22,7 @@ MAX_QUERY = 500  # characters searched; a longer paste is cut, not refused
 CONCEPT_BOOST = 15  # a vocabulary term found in the query also matches entries tagged with it
 # ... and, at this weight, entries whose text says it (a label or synonym, in the entry's language) without
 # the tag: "remesas" in a Spanish practice for "remittances". Recall of the judged entries in the match set
-# 0.935 -> 0.962 (docs/search.md); 1 instead of 0.3: the same recall, nDCG@10 0.888 against 0.902.
+# 0.935 -> 0.962 (docs/search.md); at 1 instead of 0.3 the same recall with a lower nDCG@10 (0.888).
 CONCEPT_WORDS_BOOST = 0.3
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
