@@ -67,9 +67,9 @@ def test_a_save_stores_the_versions_vector_once(db):
     with db.session() as s:
         save_entry(s, _record(summary="Workers go for the harvest and come back."))
         entry, _ = get_entry(s, "xx-meaning-test")
-        found = embeddings.vectors_of(s, ["xx-meaning-test"])
+        found = list(embeddings.each_vector(s, ["xx-meaning-test"]))
     assert _vectors(db) == 2
-    _, vector, scale = found["xx-meaning-test"]
+    [(_, vector, scale)] = found
     exact = encoder.encode_texts([embeddings.entry_text(entry)])[0]
     assert vector.dtype == np.int8 and len(vector) == encoder.DIM
     assert float(vector.astype(np.float32) @ exact) * scale == pytest.approx(1.0, abs=0.005)  # int8 costs < 0.5%
@@ -186,3 +186,46 @@ def test_a_saved_entry_is_found_by_meaning_once_the_index_follows(db, settings):
         assert hits[0].id == "xx-school" and hits[0].by_meaning
     finally:
         searcher.close()
+
+
+def test_a_reopened_index_reads_only_the_new_segments_vectors(db, settings, monkeypatch):
+    from migration_kb.search.indexer import SearchIndex
+
+    with db.session() as s:
+        for n in range(3):
+            save_entry(s, _record(id=f"xx-seg-{n}", title=f"Seasonal farm work, corridor {n}"), state="published")
+    index = SearchIndex(settings.index_dir)
+    index.rebuild(db)
+    read: list[list[str]] = []
+    each_vector = embeddings.each_vector
+    monkeypatch.setattr(embeddings, "each_vector", lambda s, ids: read.append(sorted(ids)) or each_vector(s, ids))
+    searcher = Searcher(index, db)
+    try:
+        question = "harvest workers crossing a border"
+        first = searcher.search(SearchRequest(q=question, mode="meaning"))
+        assert read == [["xx-seg-0", "xx-seg-1", "xx-seg-2"]] and first.total > 0
+        with db.session() as s:
+            save_entry(s, _record(id="xx-seg-new", title="Bilingual schooling for the children of migrants",
+                                  summary="The education ministry teaches migrants' children in two languages."),
+                       state="published")
+        index.catch_up(db)
+        searcher.invalidate()
+        hits = searcher.search(SearchRequest(q="children taught in two languages", mode="meaning")).hits
+        assert read[1:] == [["xx-seg-new"]]  # the old segment's vectors were kept, not read again
+        assert hits[0].id == "xx-seg-new"
+        assert {h.id for h in searcher.search(SearchRequest(q=question, mode="meaning")).hits} >= {
+            h.id for h in first.hits}
+    finally:
+        searcher.close()
+
+
+def test_many_ids_are_read_in_one_pass_with_the_same_vectors(db, monkeypatch):
+    with db.session() as s:
+        for n in range(4):
+            save_entry(s, _record(id=f"xx-pass-{n}", title=f"Seasonal farm work, season {n}"), state="published")
+    ids = ["xx-pass-0", "xx-pass-2", "xx-none"]
+    with db.session() as s:
+        by_id = {i: (v.tobytes(), sc) for i, v, sc in embeddings.each_vector(s, ids)}
+        monkeypatch.setattr(embeddings, "WHOLE_TABLE_FROM", 0)
+        one_pass = {i: (v.tobytes(), sc) for i, v, sc in embeddings.each_vector(s, ids)}
+    assert sorted(by_id) == ["xx-pass-0", "xx-pass-2"] and one_pass == by_id

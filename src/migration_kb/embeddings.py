@@ -13,7 +13,7 @@ import contextlib
 import contextvars
 import logging
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 
@@ -31,6 +31,7 @@ Progress = Callable[[int], None] | None
 ProgressBar = Callable[[int], AbstractContextManager[Progress]] | None
 BATCH = 64  # texts per encoder call (the encoder streams its weights once per call)
 _deferred = contextvars.ContextVar("embeddings_deferred", default=False)
+WHOLE_TABLE_FROM = 5000  # ids: from this many, one pass over the vectors beats queries of 500 ids
 PARALLEL_FROM = 400  # texts: below this, starting a second process (about 2 s) costs more than it saves
 
 
@@ -110,16 +111,20 @@ def remember(s: Session, entry: Entry) -> None:
         log.exception("the vector of %s was not computed; it is searchable by words", entry.id)
 
 
-def vectors_of(s: Session, ids: list[str]) -> dict[str, tuple[int, np.ndarray, float]]:
-    """id -> (version, int8 vector, scale) of those of `ids` whose current text has a vector."""
-    out = {}
-    for start in range(0, len(ids), 500):
-        for entry_id, version, vector, scale in s.execute(
-                select(EntryRow.id, EntryRow.version, EntryEmbedding.vector, EntryEmbedding.scale)
-                .join(EntryEmbedding, EntryEmbedding.content_hash == EntryRow.content_hash)
-                .where(EntryEmbedding.model == encoder.MODEL, EntryRow.id.in_(ids[start:start + 500]))):
-            out[entry_id] = (version, np.frombuffer(vector, dtype=np.int8), scale)
-    return out
+def each_vector(s: Session, ids: list[str]) -> Iterator[tuple[str, np.ndarray, float]]:
+    """(id, int8 vector, scale) of those of `ids` whose current text has a vector, streamed: at 100,000
+    entries a dict of them all was a server's peak memory. Many ids are read in one pass over the table."""
+    query = (select(EntryRow.id, EntryEmbedding.vector, EntryEmbedding.scale)
+             .join(EntryEmbedding, EntryEmbedding.content_hash == EntryRow.content_hash)
+             .where(EntryEmbedding.model == encoder.MODEL))
+    if len(ids) > WHOLE_TABLE_FROM:
+        wanted = set(ids)
+        rows = (r for r in s.execute(query.execution_options(yield_per=1000)) if r[0] in wanted)
+    else:
+        rows = (r for start in range(0, len(ids), 500)
+                for r in s.execute(query.where(EntryRow.id.in_(ids[start:start + 500]))))
+    for entry_id, vector, scale in rows:
+        yield entry_id, np.frombuffer(vector, dtype=np.int8), scale
 
 
 def missing_ids(s: Session) -> list[str]:

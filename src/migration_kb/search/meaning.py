@@ -2,7 +2,7 @@
 query's cosine similarity to every entry in one matrix product, and its fusion with the words' ranking.
 
 The vectors come from the database (embeddings.py), where each version's vector was stored when it was
-saved or imported; a reopened searcher fetches only those of documents whose version it has not seen.
+saved or imported; they are read per index segment, so a reopened searcher fetches only its new segment's.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from .. import embeddings, encoder
 from ..db import Database
 from .schema import WORD
 from .vocabulary import matcher
+from .whoosh_internals import column_texts, segment_id
 
 # Which entries found by meaning alone count as matches (total, facets, pages): a similarity of at least
 # FLOOR and within WITHIN of the query's best one (a plain question's similarities sit close together, so a
@@ -34,78 +35,77 @@ CHUNK = 512
 
 
 class Vectors:
-    """One row per document number (zeros where a document has no vector yet)."""
+    """One row per document number (zeros where a document has no vector yet), held as each segment's block
+    of rows: a commit adds a block for its new segment, and no row of the others is copied."""
 
-    def __init__(self, matrix: np.ndarray, scales: np.ndarray, present: np.ndarray):
-        self.matrix, self.scales, self.present = matrix, scales, present
+    def __init__(self, blocks: list[tuple[int, SegmentVectors]]):
+        self.blocks = [(offset, block.matrix) for offset, block in blocks]  # (first document number, int8 rows)
+        self.scales = np.concatenate([b.scales for _, b in blocks] or [np.zeros(0, np.float32)])
+        self.present = np.concatenate([b.present for _, b in blocks] or [np.zeros(0, bool)])
 
     def similarity(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of every document to the query's unit vector; -1 where no vector is stored."""
-        out = np.empty(len(self.matrix), dtype=np.float32)
-        buffer = np.empty((CHUNK, self.matrix.shape[1]), dtype=np.float32)
+        out = np.empty(len(self.scales), dtype=np.float32)
+        buffer = np.empty((CHUNK, encoder.DIM), dtype=np.float32)
         query = np.asarray(query, dtype=np.float32)
-        for start in range(0, len(self.matrix), CHUNK):
-            rows = self.matrix[start:start + CHUNK]
-            part = buffer[:len(rows)]
-            np.copyto(part, rows, casting="unsafe")  # int8 -> float32, exact
-            np.dot(part, query, out=out[start:start + len(rows)])
+        for offset, matrix in self.blocks:
+            for start in range(0, len(matrix), CHUNK):
+                rows = matrix[start:start + CHUNK]
+                part = buffer[:len(rows)]
+                np.copyto(part, rows, casting="unsafe")  # int8 -> float32, exact
+                np.dot(part, query, out=out[offset + start:offset + start + len(rows)])
         out *= self.scales
         out[~self.present] = -1.0
         return out
 
+    def vector(self, docnum: int) -> np.ndarray:
+        """The document's vector as float32 (zeros when it has none)."""
+        offset, matrix = next((o, m) for o, m in reversed(self.blocks) if o <= docnum)
+        return matrix[docnum - offset].astype(np.float32) * self.scales[docnum]
+
+
+class SegmentVectors:
+    """One index segment's vectors by its document numbers, read once from the database: the vector of each
+    live document's current text in the database (even when the database is a step ahead of the index)."""
+
+    def __init__(self, leaf, db: Database):
+        size = leaf.doc_count_all()
+        self.matrix = np.zeros((size, encoder.DIM), dtype=np.int8)
+        self.scales = np.zeros(size, dtype=np.float32)
+        self.present = np.zeros(size, dtype=bool)
+        ids = column_texts(leaf, "id")
+        docs = {ids[docnum]: docnum for docnum in leaf.all_doc_ids()}
+        with db.session() as s:
+            for entry_id, vector, scale in embeddings.each_vector(s, list(docs)):
+                docnum = docs[entry_id]
+                self.matrix[docnum], self.scales[docnum], self.present[docnum] = vector, scale, True
+
 
 class MeaningIndex:
-    """The vectors of a server's open index, carried over when it reopens (a save fetches one vector)."""
+    """The vectors of a server's open index, kept per segment across reopenings: a save reads one vector.
+
+    A document whose vector was not stored when its segment was read stays without one until its segment is
+    rewritten (a merge, `reindex`, or the server's start, which computes the missing vectors first)."""
 
     def __init__(self, db: Database | None):
         self.db = db
-        self._vectors: Vectors | None = None
-        self._rows: dict[str, tuple[int, int]] = {}  # id -> (indexed version, row in _vectors or -1: none)
+        self._segments: dict[str, SegmentVectors] = {}
 
     @property
     def enabled(self) -> bool:
         return self.db is not None and encoder.available()
 
-    def align(self, reader, size: int, new_generation: bool) -> Vectors | None:
+    def align(self, reader) -> Vectors | None:
         """The vectors for `reader`'s documents, or None when search by meaning is off."""
         if not self.enabled:
             return None
-        vectors = Vectors(np.zeros((size, encoder.DIM), dtype=np.int8), np.zeros(size, dtype=np.float32),
-                          np.zeros(size, dtype=bool))
-        rows: dict[str, tuple[int, int]] = {}
-        moved_to, moved_from, need = [], [], {}
+        kept, blocks = {}, []
         for leaf, offset in reader.leaf_readers():
-            ids, versions = leaf.column_reader("id"), leaf.column_reader("version")
-            for docnum in leaf.all_doc_ids():
-                entry_id = ids[docnum]
-                entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-                version, doc = int(versions[docnum]), offset + docnum
-                known = self._rows.get(entry_id)
-                if known is not None and known[0] == version and known[1] >= 0:
-                    moved_to.append(doc)
-                    moved_from.append(known[1])
-                    rows[entry_id] = (version, doc)
-                elif known is not None and known[0] == version and not new_generation:
-                    rows[entry_id] = known  # none stored yet; a rebuild (`reindex`) looks again
-                else:
-                    need[entry_id] = (version, doc)
-        if moved_to:
-            old = self._vectors
-            vectors.matrix[moved_to] = old.matrix[moved_from]
-            vectors.scales[moved_to] = old.scales[moved_from]
-            vectors.present[moved_to] = True
-        if need:
-            with self.db.session() as s:  # the vector of the database's text, even when it is a step ahead
-                found = embeddings.vectors_of(s, list(need))
-            for entry_id, (version, doc) in need.items():
-                _, vector, scale = found.get(entry_id, (None, None, 0.0))
-                if vector is None:
-                    rows[entry_id] = (version, -1)
-                    continue
-                vectors.matrix[doc], vectors.scales[doc], vectors.present[doc] = vector, scale, True
-                rows[entry_id] = (version, doc)
-        self._vectors, self._rows = vectors, rows
-        return vectors
+            key = segment_id(leaf)
+            block = kept[key] = self._segments.get(key) or SegmentVectors(leaf, self.db)
+            blocks.append((offset, block))
+        self._segments = kept  # segments a merge removed are dropped with their vectors
+        return Vectors(blocks)
 
 
 def meant(similarity: np.ndarray, live: np.ndarray) -> np.ndarray:
