@@ -144,3 +144,17 @@ def test_a_search_of_an_empty_knowledge_base_finds_nothing_without_failing(db, t
     index.rebuild(db)
     result = Searcher(index).search(SearchRequest(q="trabajadores temporales", mode="words"))
     assert result.total == 0 and result.hits == []
+
+
+def test_field_lengths_are_read_whole_as_whoosh_gives_them_one_by_one(kb_index):
+    import numpy as np
+
+    from migration_kb.search.whoosh_internals import field_lengths
+
+    index, _ = kb_index
+    with index.open().reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            n = leaf.doc_count_all()
+            for field in ("title", "summary", "findings", "body", "topic", "country", "spell"):
+                one_by_one = np.array([leaf.doc_field_length(d, field, 1) for d in range(n)], dtype=np.float32)
+                assert np.array_equal(field_lengths(leaf, field), one_by_one, equal_nan=True), field

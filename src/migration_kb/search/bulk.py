@@ -32,9 +32,12 @@ from whoosh.fields import ID, KEYWORD, Schema
 
 from ..config import Settings
 from ..db import Database
-from .schema import TEXT_PARTS, build_schema, folded_words, published_documents
+from . import postings
+from .postings import PostingsWriter
+from .schema import FACETS, TEXT_PARTS, build_schema, folded_words, published_documents
 from .whoosh_internals import SegmentFiles, encode_frequency, encode_positions, stored_length, write_toc
 
+SCORED = {*TEXT_PARTS, *FACETS}  # the fields whose postings the numpy scorer reads (fastscore.py)
 _ONE_POSITION: dict[int, bytes] = {}  # position -> the encoded value of a word occurring once, there
 
 # A field's terms: term -> (document numbers, value bytes), in document order. Two appends per posting:
@@ -101,8 +104,16 @@ class SegmentBuilder:
         self.docnum += 1
 
     def finish(self):
-        """Write the postings and close the segment's files; returns the segment for the index's TOC."""
-        self.files.write_postings(self._fields())
+        """Write the postings (Whoosh's, and the scorer's file: postings.py) and close the segment's files;
+        returns the segment for the index's TOC."""
+        listed = PostingsWriter(self.files.path(postings.EXT))
+        try:
+            self.files.write_postings(self._fields(), also=lambda name, term, docnums, weights: (
+                listed.add(name, term, docnums, weights) if name in SCORED else None))
+            listed.close()
+        except BaseException:
+            listed.cancel()
+            raise
         return self.files.finish(self.docnum)
 
     def _fields(self) -> Iterator[tuple]:

@@ -86,7 +86,7 @@ class Searcher:
             self._segments = SegmentCache()
         self._scorer = Scorer(self._searcher, self._segments)
         self._live = self._scorer.live
-        self._vectors = self._meaning.align(self._searcher.reader(), self._facets.size, not same_folder)
+        self._vectors = self._meaning.align(self._searcher.reader())
         if old is not None:
             old.close()
         return self._searcher, self._facets, self._live
@@ -103,9 +103,15 @@ class Searcher:
         query = build_query(request.q)
         most = True  # the entries found match most of the query (else "did you mean" may help)
         meant = None
+        similarity = None if isinstance(query, Every) else self._similarity(request)
         if isinstance(query, Every):
             ranked = scores = None
             worded = live
+        elif similarity is not None and request.mode == "meaning":  # the words are not scored at all
+            ranked, scores = meaning_only(similarity, live)
+            meant = np.zeros(facets.size, dtype=bool)
+            meant[ranked] = True
+            worded = meant
         else:  # scoring every match once gives both the ranking and the set the facets count
             docs, doc_scores, most = self._scorer.score_most(
                 query, [facets.docs_with("language", lang) for lang in LANGUAGES])
@@ -113,15 +119,9 @@ class Searcher:
             ranked, scores = docs[order], doc_scores[order]
             worded = np.zeros(facets.size, dtype=bool)
             worded[docs] = True
-            similarity = self._similarity(request)
-            if similarity is not None and request.mode == "hybrid":
+            if similarity is not None:  # hybrid
                 ranked, scores, meant = fuse(ranked, scores, similarity, live, worded, words_weight(request.q))
                 worded = worded | meant
-            elif similarity is not None:  # meaning alone
-                ranked, scores = meaning_only(similarity, live)
-                meant = np.zeros(facets.size, dtype=bool)
-                meant[ranked] = True
-                worded = meant
         matched = worded
         if request.year_from is not None or request.year_to is not None:
             matched = matched & facets.in_force(request.year_from, request.year_to)
@@ -249,7 +249,7 @@ class Searcher:
         vectors = self._vectors
         if docnum is None or vectors is None or not vectors.present[docnum]:
             return []
-        similarity = vectors.similarity(vectors.matrix[docnum].astype(np.float32) * vectors.scales[docnum])
+        similarity = vectors.similarity(vectors.vector(docnum))
         # Texts in one language read closer to each other than to their peers in another: shared tags
         # (language-neutral) count beside the meaning, so a practice's peers in other languages come up.
         score = np.clip(similarity, 0, None) / max(float(similarity[live].max(initial=0)), 1e-9)

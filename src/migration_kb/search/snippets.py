@@ -28,12 +28,14 @@ def plain(text: str) -> str:
     return text.strip()
 
 
-def highlight(display: dict, terms: set[str]) -> str:
-    """An HTML-escaped snippet around the best matches, with the matched words in <mark>."""
+def highlight(display: dict, terms: set[str], *, body: bool = True) -> str:
+    """An HTML-escaped snippet around the best matches, with the matched words in <mark>; looked for in the
+    summary, the findings and (`body`) the body."""
     summary = plain(display["summary"])
     if terms:
         lang = display["language"]
-        for i, raw in enumerate((display["summary"], *display.get("findings", []), display.get("body", ""))):
+        texts = (display["summary"], *display.get("findings", []), *([display.get("body", "")] if body else []))
+        for i, raw in enumerate(texts):
             text = summary if i == 0 else plain(raw)  # each made plain only when reached (the body is long)
             spans = [(start, end) for start, end, stem in stem_spans(text, lang) if stem in terms]
             if spans:
