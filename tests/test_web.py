@@ -104,6 +104,25 @@ def test_coverage_map_counts_every_cell(client):
     assert all("theme=" in href and "bloc=" in href for _, href, _ in cells)
 
 
+def test_coverage_counts_are_what_the_practices_say(client):
+    """The map's counts come from the facet masks; counted here from every practice's own tags."""
+    from migration_kb.reads.coverage import NO_BLOC, coverage
+    from migration_kb.search.request import SearchRequest
+
+    searcher = client.application.extensions["migration_kb"].searcher
+    hits = searcher.all_hits(SearchRequest())
+    themes = sorted({t for h in hits for t in h.themes})
+    for filters, column, tags in (({}, "bloc", "blocs"), ({"bloc": "MERCOSUR"}, "country", "countries")):
+        expected = {t: {} for t in themes}
+        for h in hits:
+            if all(v in getattr(h, {"bloc": "blocs"}[k]) for k, v in filters.items()):
+                for t in h.themes:
+                    for c in getattr(h, tags) or [NO_BLOC]:
+                        expected[t][c] = expected[t].get(c, 0) + 1
+        got = coverage(searcher, themes, [], "theme", column, **filters).counts
+        assert got == expected, filters
+
+
 def test_ui_language_follows_the_url_and_the_browser(client):
     fr = client.get("/?q=trabajo&lang=fr").get_data(as_text=True)
     assert '<html lang="fr">' in fr

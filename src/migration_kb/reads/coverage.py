@@ -40,7 +40,6 @@ class Coverage:
 
 
 NO_BLOC = ""  # the column of the practices tagged with no region bloc (bilateral or national)
-TAGS = {"theme": "themes", "bloc": "blocs", "country": "countries", "topic": "topics"}
 
 
 def coverage(searcher: Searcher, rows: list[str], columns: list[str], row_facet: str, column_facet: str,
@@ -48,11 +47,4 @@ def coverage(searcher: Searcher, rows: list[str], columns: list[str], row_facet:
     """The coverage map of rows x columns under the given filters, counted over every matching practice (one
     search); the column NO_BLOC counts the practices with no bloc."""
     req = SearchRequest(filters={k: [v] for k, v in filters.items()})
-    counts: dict[str, dict[str, int]] = {r: {} for r in rows}
-    for hit in searcher.all_hits(req):
-        in_columns = getattr(hit, TAGS[column_facet]) or [NO_BLOC]
-        for r in getattr(hit, TAGS[row_facet]):
-            if r in counts:
-                for c in in_columns:
-                    counts[r][c] = counts[r].get(c, 0) + 1
-    return Coverage(rows, columns, counts)
+    return Coverage(rows, columns, searcher.cross_counts(req, row_facet, rows, column_facet))

@@ -287,6 +287,27 @@ class Searcher:
         # thousands of entries, which Whoosh scores one by one (about a second at 100,000 entries).
         return self._scorer.score(Or(clauses))
 
+    def cross_counts(self, request: SearchRequest, row_facet: str, rows: list[str],
+                     column_facet: str) -> dict[str, dict[str, int]]:
+        """For each row value, how many matching entries carry each value of `column_facet` (under "": those
+        that carry none): a coverage map from the facet masks, without reading an entry (reading every entry
+        took a theme page 14 s at 100,000 entries)."""
+
+        def work():
+            m = self._match(request)
+            tagged = np.zeros(m.facets.size, dtype=bool)
+            for value in m.facets.values[column_facet].names:
+                tagged |= m.facets.docs_with(column_facet, value)
+            out = {}
+            for row in rows:
+                mask = m.allowed & m.facets.docs_with(row_facet, row)
+                out[row] = m.facets.count(column_facet, mask)
+                if none := int(np.count_nonzero(mask & ~tagged)):
+                    out[row][""] = none
+            return out
+
+        return self._retrying(work)
+
     def pair_counts(self, request: SearchRequest, facet: str,
                     pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """How many matching entries carry both values of each pair (two countries: a corridor's weight), from
