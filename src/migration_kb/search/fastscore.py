@@ -190,7 +190,7 @@ class Scorer:
         matched = np.zeros(self.n, dtype=np.uint8)  # clauses each document matches
         tagged = self.live.copy()  # has every concept of the query
         usable = np.zeros((len(languages), len(query.parts)), dtype=bool)
-        seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # wordings share stems ("migrant", "trabajador")
+        seen: dict[int, dict] = {}  # wordings share stems ("migrant", "trabajador")
         for i, (words, concepts, wordings) in enumerate(query.parts):
             by_words, by_concepts = np.zeros(self.n), np.zeros(self.n)
             hit = self.live.copy() if words else np.zeros(self.n, dtype=bool)
@@ -203,9 +203,11 @@ class Scorer:
                 hit |= has
                 usable[:, i] = True
             for wording in wordings:  # the concept said in an entry's own language
-                said, stem_scores = self._said(wording, seen)
-                by_concepts[said] += CONCEPT_WORDS_BOOST * stem_scores[said]
-                hit |= said
+                said, postings = self._said(wording, seen)
+                for ids, values in postings:  # its stems' scores, where it is said
+                    inside = _among(ids, said)
+                    by_concepts[ids[inside]] += CONCEPT_WORDS_BOOST * values[inside]
+                hit[said] = True
             scores += by_concepts + (PHRASE_WORDS * by_words if concepts is not None else by_words)
             matched += hit
         matched[~self.live] = 0
@@ -219,24 +221,53 @@ class Scorer:
             return enough, bool(usable.any(axis=0).all())
         return (matched == matched.max(initial=0)) & (matched > 0), False  # initial: an empty index
 
-    def _said(self, wording, seen: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Entries that say a wording, and its stems' scores: a one-stem wording in any part; a wording of
-        several stems with all of them in the title, or all in the summary, or all in the findings (in the
-        body they meet by chance: "social security for migrant workers" then matched 56 entries instead of
-        48). Without the phrase's positions: as phrase queries the wordings made a search ~4x slower."""
-        said, scores = np.zeros(self.n, dtype=bool), np.zeros(self.n)
+    def _said(self, wording, seen: dict) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Entries that say a wording (ascending), and its stems' postings with their scores: a one-stem
+        wording in any part; a wording of several stems with all of them in the title, or all in the summary,
+        or all in the findings (in the body they meet by chance: "social security for migrant workers" then
+        matched 56 entries instead of 48). Without the phrase's positions: as phrase queries the wordings made
+        a search ~4x slower. Kept as posting lists, not whole-index arrays: a query's wordings hold dozens of
+        stems, which as arrays took ~1.2 MB each at 100,000 entries."""
         per_part: dict[str, np.ndarray] = {}
+        postings = []
         for stem in wording:
             if id(stem) not in seen:
-                stem_scores = np.zeros(self.n)
-                seen[id(stem)] = {sub.fieldname: self._add(sub, stem_scores) for sub in stem.subqueries}, stem_scores
-            found, stem_scores = seen[id(stem)]
-            scores += stem_scores
+                seen[id(stem)] = self._parts(stem)
+            found = seen[id(stem)]
+            postings.extend(found.values())
             for part in SHORT_PARTS if len(wording) > 1 else found:
-                per_part[part] = per_part[part] & found[part] if part in per_part else found[part]
-        for mask in per_part.values():
-            said |= mask
-        return said & self.live, scores
+                ids = found[part][0] if part in found else np.empty(0, np.int64)
+                per_part[part] = np.intersect1d(per_part[part], ids, assume_unique=True) if part in per_part else ids
+        said = np.unique(np.concatenate([*per_part.values(), np.empty(0, np.int64)]))
+        return said[self.live[said]], postings
+
+    def _parts(self, stem: Query) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """A stem's documents (ascending) and BM25F scores in each text part."""
+        terms: list[tuple[str, str, float]] = []
+        others: list[tuple[Query, float]] = []
+        _plan(stem, 1.0, terms, others)
+        found = {}
+        for field, text, boost in terms:  # one term per part (querybuild._stem_query)
+            found[field] = self._term(field, text, boost)
+        for sub, factor in others:  # not made by querybuild._stem_query; scored as any other part
+            dense = np.zeros(self.n)
+            hit = np.flatnonzero(self._add(sub, dense))
+            found[getattr(sub, "fieldname", repr(sub))] = hit, factor * dense[hit]
+        return found
+
+    def _term(self, field: str, text: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """One term's documents (ascending) and their BM25F scores, as Whoosh computes them."""
+        ids, tf = self.postings(field, text)
+        if not len(ids):
+            return np.empty(0, np.int64), np.empty(0)
+        idf = log(self.n / (self.reader.doc_frequency(field, text) + 1)) + 1
+        avg = self._avg.get(field)
+        if avg is None:
+            # As Whoosh's Searcher.avg_field_length: the field's total length over every document the
+            # segments hold, deleted ones too (the total still counts them until a merge drops them).
+            avg = self._avg[field] = (self.reader.field_length(field) / (self.n or 1)) or 1.0
+        fl, tf = self.lengths(field, ids), tf.astype(np.float32)
+        return ids, boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
 
     def _add(self, query: Query, scores: np.ndarray) -> np.ndarray:
         """Adds the query's scores to `scores`; the documents it matches (a mask)."""
@@ -245,24 +276,21 @@ class Scorer:
         _plan(query, 1.0, terms, others)
         hit = np.zeros(self.n, dtype=bool)
         for field, text, boost in terms:
-            ids, tf = self.postings(field, text)
-            if not len(ids):
-                continue
-            idf = log(self.n / (self.reader.doc_frequency(field, text) + 1)) + 1
-            avg = self._avg.get(field)
-            if avg is None:
-                # As Whoosh's Searcher.avg_field_length: the field's total length over every document the
-                # segments hold, deleted ones too (the total still counts them until a merge drops them).
-                avg = self._avg[field] = (self.reader.field_length(field) / (self.n or 1)) or 1.0
-            fl, tf = self.lengths(field, ids), tf.astype(np.float32)
+            ids, values = self._term(field, text, boost)
             # a term's postings name each document once, so a plain indexed add (np.add.at is ~10x slower)
-            scores[ids] += boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
+            scores[ids] += values
             hit[ids] = True
         for sub, factor in others:
             for score, docnum in self.searcher.search(sub, limit=None).top_n:
                 scores[docnum] += factor * score
                 hit[docnum] = True
         return hit
+
+
+def _among(ids: np.ndarray, said: np.ndarray) -> np.ndarray:
+    """Mask of the `ids` that are in `said` (both ascending)."""
+    at = np.searchsorted(said, ids)
+    return (at < len(said)) & (said[np.minimum(at, len(said) - 1)] == ids) if len(said) else np.zeros(len(ids), bool)
 
 
 def _plan(query: Query, factor: float, terms: list, others: list) -> None:
