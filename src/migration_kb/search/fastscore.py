@@ -205,9 +205,9 @@ class Scorer:
             for wording in wordings:  # the concept said in an entry's own language
                 said, postings = self._said(wording, seen)
                 for ids, values in postings:  # its stems' scores, where it is said
-                    inside = _among(ids, said)
+                    inside = said[ids]
                     by_concepts[ids[inside]] += CONCEPT_WORDS_BOOST * values[inside]
-                hit[said] = True
+                hit |= said
             scores += by_concepts + (PHRASE_WORDS * by_words if concepts is not None else by_words)
             matched += hit
         matched[~self.live] = 0
@@ -222,24 +222,31 @@ class Scorer:
         return (matched == matched.max(initial=0)) & (matched > 0), False  # initial: an empty index
 
     def _said(self, wording, seen: dict) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """Entries that say a wording (ascending), and its stems' postings with their scores: a one-stem
+        """Entries that say a wording (a mask), and its stems' postings with their scores: a one-stem
         wording in any part; a wording of several stems with all of them in the title, or all in the summary,
         or all in the findings (in the body they meet by chance: "social security for migrant workers" then
         matched 56 entries instead of 48). Without the phrase's positions: as phrase queries the wordings made
-        a search ~4x slower. Kept as posting lists, not whole-index arrays: a query's wordings hold dozens of
-        stems, which as arrays took ~1.2 MB each at 100,000 entries."""
-        per_part: dict[str, np.ndarray] = {}
-        postings = []
+        a search ~4x slower. The stems are kept as posting lists, not whole-index arrays: a query's wordings
+        hold dozens of stems, which as arrays took ~1.2 MB each at 100,000 entries."""
+        stems = []
         for stem in wording:
             if id(stem) not in seen:
                 seen[id(stem)] = self._parts(stem)
-            found = seen[id(stem)]
-            postings.extend(found.values())
-            for part in SHORT_PARTS if len(wording) > 1 else found:
-                ids = found[part][0] if part in found else np.empty(0, np.int64)
-                per_part[part] = np.intersect1d(per_part[part], ids, assume_unique=True) if part in per_part else ids
-        said = np.unique(np.concatenate([*per_part.values(), np.empty(0, np.int64)]))
-        return said[self.live[said]], postings
+            stems.append(seen[id(stem)])
+        said = np.zeros(self.n, dtype=bool)
+        if len(stems) == 1:
+            for ids, _ in stems[0].values():
+                said[ids] = True
+        else:
+            holding = np.zeros(self.n, dtype=np.uint8)  # how many of the stems each document holds in a part
+            for part in SHORT_PARTS:
+                holding[:] = 0
+                for found in stems:
+                    if part in found:
+                        holding[found[part][0]] += 1  # a part's postings name a document once
+                said |= holding == len(stems)
+        said &= self.live
+        return said, [posting for found in stems for posting in found.values()]
 
     def _parts(self, stem: Query) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """A stem's documents (ascending) and BM25F scores in each text part."""
@@ -285,12 +292,6 @@ class Scorer:
                 scores[docnum] += factor * score
                 hit[docnum] = True
         return hit
-
-
-def _among(ids: np.ndarray, said: np.ndarray) -> np.ndarray:
-    """Mask of the `ids` that are in `said` (both ascending)."""
-    at = np.searchsorted(said, ids)
-    return (at < len(said)) & (said[np.minimum(at, len(said) - 1)] == ids) if len(said) else np.zeros(len(ids), bool)
 
 
 def _plan(query: Query, factor: float, terms: list, others: list) -> None:
