@@ -74,8 +74,11 @@ def published_entries(s: Session, ids: list[str]) -> list[tuple[Entry, int, date
                                EntryRow.instrument, EntryRow.year_start, EntryRow.year_end, EntryRow.status,
                                EntryRow.superseded_by, EntryRow.panel, EntryRow.contributor,
                                EntryRow.verified, EntryRow.sources, EntryRow.body,
-                               EntryRow.version, EntryRow.updated_at)
-                        .where(EntryRow.id.in_(ids), EntryRow.state == "published").order_by(EntryRow.id)).all()
+                               EntryRow.version, EntryRow.updated_at, EntryRow.state)
+                        .where(EntryRow.id.in_(ids)).order_by(EntryRow.id)).all()
+    # The state is checked here, not in SQL: with it there, SQLite walked the index of states (every published
+    # entry, 100,000 rows) for each thousand ids instead of looking the ids up (a 100,000-entry rebuild 20% slower).
+    entries = [e for e in entries if e.state == "published"]
     found = [e.id for e in entries]
     tags: dict[str, dict[str, list[str]]] = {}
     for entry_id, vocabulary, value in s.execute(
