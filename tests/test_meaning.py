@@ -163,6 +163,16 @@ def test_without_the_encoder_serve_starts_and_searches_by_words(tmp_path):
         server.stop()
 
 
+def _save_schooling(db, index, searcher, entry_id: str) -> None:
+    """Publish a practice on bilingual schooling, and let the index and the searcher follow."""
+    with db.session() as s:
+        save_entry(s, _record(id=entry_id, title="Bilingual schooling for the children of migrants",
+                              summary="The education ministry teaches migrants' children in two languages."),
+                   state="published")
+    index.catch_up(db)
+    searcher.invalidate()
+
+
 def test_a_saved_entry_is_found_by_meaning_once_the_index_follows(db, settings):
     from migration_kb.search.indexer import SearchIndex
 
@@ -176,12 +186,7 @@ def test_a_saved_entry_is_found_by_meaning_once_the_index_follows(db, settings):
     try:
         question = "a ministry helps children learn two languages at school"
         assert "xx-school" not in [h.id for h in searcher.search(SearchRequest(q=question, mode="meaning")).hits]
-        with db.session() as s:
-            save_entry(s, _record(id="xx-school", title="Bilingual schooling for the children of migrants",
-                                  summary="The education ministry teaches migrants' children in two languages."),
-                       state="published")
-        index.catch_up(db)
-        searcher.invalidate()
+        _save_schooling(db, index, searcher, "xx-school")
         hits = searcher.search(SearchRequest(q=question, mode="meaning")).hits
         assert hits[0].id == "xx-school" and hits[0].by_meaning
     finally:
@@ -204,12 +209,7 @@ def test_a_reopened_index_reads_only_the_new_segments_vectors(db, settings, monk
         question = "harvest workers crossing a border"
         first = searcher.search(SearchRequest(q=question, mode="meaning"))
         assert read == [["xx-seg-0", "xx-seg-1", "xx-seg-2"]] and first.total > 0
-        with db.session() as s:
-            save_entry(s, _record(id="xx-seg-new", title="Bilingual schooling for the children of migrants",
-                                  summary="The education ministry teaches migrants' children in two languages."),
-                       state="published")
-        index.catch_up(db)
-        searcher.invalidate()
+        _save_schooling(db, index, searcher, "xx-seg-new")
         hits = searcher.search(SearchRequest(q="children taught in two languages", mode="meaning")).hits
         assert read[1:] == [["xx-seg-new"]]  # the old segment's vectors were kept, not read again
         assert hits[0].id == "xx-seg-new"
