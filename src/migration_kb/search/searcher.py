@@ -82,7 +82,8 @@ class Searcher:
         self._searcher, self._gen_dir = self.index.open().searcher(), gen
         # Segments unchanged since the last commit keep their facet arrays.
         self._facets = Facets(self._searcher, self._facets if same_folder else None)
-        if not same_folder:
+        if not same_folder:  # a rebuild: the old generation's postings files are closed, its caches dropped
+            self._segments.forget(set())
             self._segments = SegmentCache()
         self._scorer = Scorer(self._searcher, self._segments)
         self._live = self._scorer.live
