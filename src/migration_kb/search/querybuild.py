@@ -92,39 +92,40 @@ def _phrase(text: str) -> str:
 
 def _words(words: list[str]) -> list[str]:
     """Plain words -> query parts; taxonomy phrases also match entries tagged with their term."""
-    return [_alternatives([c, *w]) for w, c in _clauses(words)]
+    return [_alternatives([_alternatives(c), *map(_alternatives, ws)]) for ws, c in _clauses(words)]
 
 
-def _clauses(words: list[str]) -> list[tuple[list[str], str]]:
-    """Plain words -> for each word or vocabulary phrase: (its words' query parts, the phrase's concepts or '')."""
+def _clauses(words: list[str]) -> list[tuple[list[list[str]], list[str]]]:
+    """Plain words -> for each word or vocabulary phrase: (each of its words' alternatives, the phrase's
+    concepts). An alternative is a stem or a concept written `field:value^boost`."""
     parts, i = [], 0
     for m in [*matcher().find(words), None]:
         stop = m.start if m else len(words)
-        parts.extend(([_alternatives(word_stems(w))], "") for w in words[i:stop])
+        parts.extend(([word_stems(w)], []) for w in words[i:stop])
         if m is None:
             break
         phrase = words[m.start:m.end]
         if len(phrase) > 1:  # each of its words, with any term it names alone (the concept stands for the phrase)
-            inner = [_alternatives([*word_stems(w), *(_concepts(x.concepts) for x in matcher().find([w]))])
+            inner = [[*word_stems(w), *(c for x in matcher().find([w]) for c in _concepts(x.concepts))]
                      for w in phrase]
         else:
-            inner = [_alternatives(word_stems(phrase[0]))]
+            inner = [word_stems(phrase[0])]
         parts.append((inner, _concepts(m.concepts)))
         i = m.end
     return [([w for w in ws if w], c) for ws, c in parts if c or any(ws)]
 
 
-def _concepts(concepts) -> str:
-    return _alternatives([f"{c.field}:{c.value}^{CONCEPT_BOOST:g}" for c in concepts])
+def _concepts(concepts) -> list[str]:
+    return [f"{c.field}:{c.value}^{CONCEPT_BOOST:g}" for c in concepts]
 
 
 @cache
-def _wordings(concepts: str) -> tuple[tuple[Query, ...], ...]:
+def _wordings(concepts: tuple[str, ...]) -> tuple[tuple[Query, ...], ...]:
     """The labels and synonyms of the concepts `_concepts` wrote, as an entry's text would hold them: each
     wording as its stems in its own language (each stem an OR over the text fields, as a word is). An entry
     says a wording when it holds all of its stems: the exact phrase, with positions, cost a search ~100 ms."""
     found: dict[tuple[str, ...], None] = {}
-    for field, value in CONCEPT.findall(concepts):
+    for field, value in (CONCEPT.match(c).groups() for c in concepts):
         for lang, text in matcher().wordings.get(Concept(field, value), ()):
             analysed = tuple(dict.fromkeys(stems(text, lang).split()))
             if analysed:
@@ -159,11 +160,24 @@ def _parse(text: str) -> Query | None:
     return None if parsed is None or parsed is NullQuery else parsed
 
 
+def _any(alternatives: list[str]) -> Query | None:
+    """A word's or a phrase's alternatives as one query: what Whoosh's parser makes of `_alternatives`
+    (tests/test_querybuild.py compares them), without its ~2 ms a clause."""
+    queries = [_alternative(a) for a in dict.fromkeys(alternatives)]
+    return None if not queries else queries[0] if len(queries) == 1 else Or(queries)
+
+
+@cache
+def _alternative(text: str) -> Query:
+    concept = CONCEPT.match(text)
+    return Term(*concept.groups(), boost=CONCEPT_BOOST) if concept else _stem_query(text)
+
+
 def _plain(q: str) -> Query:
     """Plain words: one clause per word or vocabulary phrase."""
     words = [w for token in TOKENS.findall(q) for w in WORD.findall(token) if w not in OPERATORS]
-    clauses = [([q for q in map(_parse, ws) if q is not None], _parse(c) if c else None,
-                _wordings(c) if c else ()) for ws, c in _clauses(words)]
+    clauses = [([q for q in map(_any, ws) if q is not None], _any(c), _wordings(tuple(c)) if c else ())
+               for ws, c in _clauses(words)]
     clauses = [(ws, c, t) for ws, c, t in clauses if ws or c]
     if not clauses:
         return NullQuery
