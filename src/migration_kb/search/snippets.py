@@ -6,7 +6,7 @@ import re
 
 from markupsafe import escape
 
-from .schema import stem_spans
+from .schema import WORD, stem_of
 
 SNIPPET = 220
 # Markdown syntax a snippet shows as plain text: images and links keep their text, headings, quotes, list
@@ -36,11 +36,20 @@ def highlight(display: dict, terms: set[str], *, body: bool = True) -> str:
         lang = display["language"]
         texts = (display["summary"], *display.get("findings", []), *([display.get("body", "")] if body else []))
         for i, raw in enumerate(texts):
-            text = summary if i == 0 else plain(raw)  # each made plain only when reached (the body is long)
-            spans = [(start, end) for start, end, stem in stem_spans(text, lang) if stem in terms]
+            matched = _matched(raw, lang, terms)
+            if not matched:
+                continue
+            text = summary if i == 0 else plain(raw)  # each made plain only when it holds a match (a body is long)
+            spans = [m.span() for m in WORD.finditer(text) if m.group() in matched]
             if spans:
                 return _fragment(text, spans)
     return str(escape(_cut(summary, 0)))
+
+
+def _matched(text: str, lang: str, terms: set[str]) -> set[str]:
+    """The words of the text whose stem is matched, each distinct word stemmed once (most texts of a result
+    hold none: the summary and findings of an entry found in its body)."""
+    return {word for word in set(WORD.findall(text)) if stem_of(word, lang) in terms}
 
 
 def _cut(text: str, start: int) -> str:
