@@ -1,8 +1,10 @@
-"""What keeps a serving process small: no Alembic on a current database, one malloc arena, bounded caches."""
+"""What keeps a serving process small: no Alembic on a current database, one malloc arena, freed pages given
+back, bounded caches."""
 
 import logging
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -180,3 +182,33 @@ def test_the_entry_page_shows_the_date_in_the_ui_language(client):
     assert any(f" de {m} de 20" in html for m in MONTHS["es"])
     html = client.get("/entries/mercosur-residence-agreement?lang=en").get_data(as_text=True)
     assert any(f"{m} " in html and ", 20" in html for m in MONTHS["en"])
+
+
+def test_the_trimmer_gives_freed_heap_pages_back_after_requests():
+    """Arrays freed between live ones stay in the process until a trim: a server's searches leave such holes."""
+    code = textwrap.dedent("""
+        import time, numpy as np
+        from migration_kb.web import malloc
+
+        def anon():
+            return int(open("/proc/self/status").read().split("RssAnon:")[1].split()[0]) // 1024
+
+        malloc.limit_arenas()
+        arrays = [np.ones(8_000) for _ in range(4_000)]  # 64 KB each, from the heap: ~250 MB
+        kept = arrays[::50]
+        del arrays
+        held = anon()
+        trimmer = malloc.Trimmer(every=0.05)
+        assert trimmer.start()
+        time.sleep(0.3)
+        idle = (trimmer.trims, anon())
+        trimmer.request_ended()
+        time.sleep(0.3)
+        trimmer.stop()
+        print(held, idle[0], idle[1], trimmer.trims, anon(), len(kept))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    held, idle_trims, idle_anon, trims, after, _ = map(int, out.stdout.split())
+    assert idle_trims == 0 and idle_anon > 200  # no request, no trim: the holes are still held
+    assert trims == 1  # one trim after requests ended, however many ended
+    assert after < held - 150  # the freed arrays' pages went back to the system

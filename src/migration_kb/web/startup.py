@@ -2,7 +2,7 @@
 
 `create_app` only builds the app, so a test pays for none of this unless it asks: `start` tunes the
 allocator, brings the database schema up to date, builds or repairs the search index and starts the
-change-log follower; `stop` ends them.
+change-log follower and the heap's trimmer; `stop` ends them.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ def start(app: Flask, *, follow: bool = True, prepare_index: bool = True,
     if follow and services.follower is None:
         services.follower = Follower(services.index, services.db, on_change=services.searcher.invalidate)
         services.follower.start()
+    if follow and "malloc_trim" not in app.extensions:
+        app.extensions["malloc_trim"] = trimmer = malloc.Trimmer()
+        if trimmer.start():
+            app.teardown_request(lambda _error: trimmer.request_ended())
     return app
 
 
@@ -49,8 +53,9 @@ def _ready_meaning(db, log: Callable[[str], None]) -> None:
 def stop(app: Flask) -> None:
     """End the follower, close the searcher and the database's connections."""
     services = app.extensions["migration_kb"]
-    if "search_log_purge" in app.extensions:
-        app.extensions.pop("search_log_purge").stop()
+    for name in ("search_log_purge", "malloc_trim"):
+        if name in app.extensions:
+            app.extensions.pop(name).stop()
     if services.follower is not None:
         services.follower.stop()
         services.follower = None
