@@ -52,7 +52,7 @@ def test_no_page_hands_a_row_to_its_template(app, rendered):
     pages = ["/", f"/entries/{ENTRY}", "/entries/plain-pages-test", "/entries/plain-pages-test/review",
              "/entries/plain-pages-test/history", "/entries/plain-pages-test/diff?from=1&to=1",
              "/entries/plain-pages-test/edit", "/desk", "/account", "/admin/users", "/coverage",
-             "/themes/labour-mobility", "/blocs/MERCOSUR", "/countries/MX",
+             "/coverage/no-bloc/services", "/themes/labour-mobility", "/blocs/MERCOSUR", "/countries/MX",
              "/events/oas-2011-bilateral-cooperation", "/drafts", "/findings"]
     for page in pages:
         assert admin.get(page).status_code == 200, page

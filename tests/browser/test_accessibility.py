@@ -23,6 +23,7 @@ PAGES = {
     "workshop": "/events/oas-2011-bilateral-cooperation",
     "coverage": "/coverage",
     "coverage-by-country": "/coverage?by=country",
+    "coverage-no-bloc": "/coverage/no-bloc/management",
     "country": "/countries/MX",
     "theme": "/themes/protection",
 }

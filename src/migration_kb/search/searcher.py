@@ -296,9 +296,7 @@ class Searcher:
 
         def work():
             m = self._match(request)
-            tagged = np.zeros(m.facets.size, dtype=bool)
-            for value in m.facets.values[column_facet].names:
-                tagged |= m.facets.docs_with(column_facet, value)
+            tagged = self._tagged(m.facets, column_facet)
             out = {}
             for row in rows:
                 mask = m.allowed & m.facets.docs_with(row_facet, row)
@@ -306,6 +304,27 @@ class Searcher:
                 if none := int(np.count_nonzero(mask & ~tagged)):
                     out[row][""] = none
             return out
+
+        return self._retrying(work)
+
+    @staticmethod
+    def _tagged(facets: Facets, facet: str) -> np.ndarray:
+        """Mask: the documents carrying some value of `facet` (for "bloc", all but the practices with no bloc)."""
+        tagged = np.zeros(facets.size, dtype=bool)
+        for value in facets.values[facet].names:
+            tagged |= facets.docs_with(facet, value)
+        return tagged
+
+    def without(self, request: SearchRequest, facet: str, offset: int = 0, limit: int = 10) -> tuple[int, list[Hit]]:
+        """The matching entries that carry no value of `facet` (the practices with no bloc): how many, and `limit`
+        of them from `offset` in title order. Only those entries' stored fields are read: a list of the 50,000
+        entries with no bloc among 100,000 costs what a page of search results does."""
+
+        def work():
+            m = self._match(request)
+            m.allowed = m.allowed & ~self._tagged(m.facets, facet)
+            docs = self._ordered(m, "title", offset + limit)[offset:] if limit > 0 else []
+            return int(np.count_nonzero(m.allowed)), [hit(m.searcher.stored_fields(d), None, None) for d in docs]
 
         return self._retrying(work)
 
