@@ -341,6 +341,7 @@ def test_search_pages_are_noindex_entries_and_sitemap_are_not(client):
     assert "noindex" not in client.get("/blocs/CAN").get_data(as_text=True)
     locs = client.get("/sitemap.xml").get_data(as_text=True)
     assert "http://localhost/countries/MX" in locs and "http://localhost/coverage" in locs
+    assert "http://localhost/coverage/no-bloc/protection" in locs  # the first page of each theme's list
     assert "http://localhost/?" not in locs  # searches are not listed
 
 

@@ -162,5 +162,6 @@ def sitemap():
     urls += [(url_for("browse.bloc_page", bloc_id=b, _external=True), None) for b in tax.blocs]
     urls += [(url_for("browse.country_page", code=c, _external=True), None) for c in search()[0].facets["country"]]
     urls.append((url_for("browse.coverage_page", _external=True), None))
+    urls += [(url_for("browse.no_bloc_page", theme_id=t, _external=True), None) for t in tax.themes]
     urls += [(url_for("browse.event_page", event_id=e, _external=True), None) for e in events]
     return Response(render_template("sitemap.xml", urls=urls), mimetype="application/xml")
