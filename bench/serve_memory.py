@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/serve_memory.py --instance DIR [--searches 100] [--pages 40] [--entries 30]
         [--seed 1] [--threads N] [--env NAME=VALUE ...] [--token TOKEN --saves 20]
-        [--sign-in NAME:PASSWORD] [--json]
+        [--sign-in NAME:PASSWORD] [--settle S] [--json]
 
 Starts `migration-kb --instance DIR serve` on 127.0.0.1 (a free port), waits until it answers, then asks,
 in this order and one request at a time:
@@ -23,7 +23,8 @@ Pages cycle through the four UI languages (`lang=`), as visitors do: each one lo
 its locale data once.
 
 It reads VmRSS, VmHWM (the kernel's peak resident set), RssAnon and RssFile from /proc/<pid>/status once
-the server answers and after each phase, prints one line per reading, and stops the server. Nothing but
+the server answers and after each phase (with `--settle S`, again after S idle seconds: the server's trimmer
+gives freed heap pages back within 2 s of a request), prints one line per reading, and stops the server. Nothing but
 127.0.0.1 is contacted; every request has a timeout and the whole run a deadline.
 """
 
@@ -174,6 +175,9 @@ def run(args) -> list[tuple[str, int, float, dict[str, float]]]:
             t = time.monotonic()
             bodies = [client.get(p) for p in paths]
             rows.append((name, len(paths), time.monotonic() - t, memory_of(proc.pid)))
+            if args.settle:  # what it holds between bursts, once the trimmer (web/malloc.py) has had its turn
+                time.sleep(args.settle)
+                rows.append((f"  idle {args.settle:g} s", 0, args.settle, memory_of(proc.pid)))
             return bodies
 
         bodies = phase("API searches", [f"/api/v1/search?{urllib.parse.urlencode({'q': q, 'per_page': 20})}"
@@ -223,6 +227,8 @@ def main() -> None:
     parser.add_argument("--token", help="an expert's API token: also save entries (changes the instance)")
     parser.add_argument("--saves", type=int, default=20, help="entries saved with --token")
     parser.add_argument("--sign-in", metavar="NAME:PASSWORD", help="also sign in once through the form")
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="also read the memory after this many idle seconds after each phase")
     parser.add_argument("--json", action="store_true", help="print the readings as JSON too")
     args = parser.parse_args()
     rows = run(args)
