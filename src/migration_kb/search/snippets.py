@@ -6,7 +6,7 @@ import re
 
 from markupsafe import escape
 
-from .schema import WORD, stem_of
+from .schema import WORD, accent_map, stem_of
 
 SNIPPET = 220
 # Markdown syntax a snippet shows as plain text: images and links keep their text, headings, quotes, list
@@ -48,8 +48,13 @@ def highlight(display: dict, terms: set[str], *, body: bool = True) -> str:
 
 def _matched(text: str, lang: str, terms: set[str]) -> set[str]:
     """The words of the text whose stem is matched, each distinct word stemmed once (most texts of a result
-    hold none: the summary and findings of an entry found in its body)."""
-    return {word for word in set(WORD.findall(text)) if stem_of(word, lang) in terms}
+    hold none: the summary and findings of an entry found in its body). Only the words that begin as a
+    matched stem does are stemmed: stemming strips and changes endings, and a stem's first two letters were
+    its word's, folded, for all 65,114 (word, language) pairs of the shipped kb and the bench's words; in a
+    new server, stemming every word of the results was ~8 ms of a search."""
+    starts = {t[:2] for t in terms}
+    return {word for word in set(WORD.findall(text))
+            if word.lower().translate(accent_map)[:2] in starts and stem_of(word, lang) in terms}
 
 
 def _cut(text: str, start: int) -> str:
