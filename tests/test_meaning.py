@@ -208,10 +208,10 @@ def test_a_reopened_index_reads_only_the_new_segments_vectors(db, settings, monk
     try:
         question = "harvest workers crossing a border"
         first = searcher.search(SearchRequest(q=question, mode="meaning"))
-        assert read == [["xx-seg-0", "xx-seg-1", "xx-seg-2"]] and first.total > 0
+        assert read == [] and first.total > 0  # the rebuild's segment: from the file it wrote (vectorfile.py)
         _save_schooling(db, index, searcher, "xx-seg-new")
         hits = searcher.search(SearchRequest(q="children taught in two languages", mode="meaning")).hits
-        assert read[1:] == [["xx-seg-new"]]  # the old segment's vectors were kept, not read again
+        assert read == [["xx-seg-new"]]  # the new segment's from the database; the old one's not read again
         assert hits[0].id == "xx-seg-new"
         assert {h.id for h in searcher.search(SearchRequest(q=question, mode="meaning")).hits} >= {
             h.id for h in first.hits}

@@ -34,6 +34,7 @@ from ..config import Settings
 from ..db import Database
 from ..models import Change, EntryRow
 from .bulk import write_index
+from .meaning import write_beside as write_vectors_beside
 from .schema import SCHEMA_VERSION, published_documents, published_ids
 
 logger = logging.getLogger("migration_kb.search")
@@ -124,6 +125,8 @@ class SearchIndex:
                 procs = min(2, os.cpu_count() or 1) if len(ids) > PARALLEL_FROM else 1
             try:
                 count = write_index(gen, db, ids, procs, progress)
+                with whoosh_index.open_dir(str(gen)).reader() as reader:  # read by searches, not held: meaning.py
+                    write_vectors_beside(reader, db)
             except BaseException:
                 shutil.rmtree(gen, ignore_errors=True)
                 raise

@@ -3,6 +3,8 @@ query's cosine similarity to every entry in one matrix product, and its fusion w
 
 The vectors come from the database (embeddings.py), where each version's vector was stored when it was
 saved or imported; they are read per index segment, so a reopened searcher fetches only its new segment's.
+A rebuild writes its segments' vectors beside them (vectorfile.py): those are read from there by every
+search, not held in the process; the segments of saves and merges, small, are held.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import numpy as np
 
 from .. import embeddings, encoder
 from ..db import Database
+from . import vectorfile
 from .schema import WORD
 from .vocabulary import matcher
-from .whoosh_internals import column_texts, segment_id
+from .whoosh_internals import column_texts, segment_file, segment_id
 
 # Which entries found by meaning alone count as matches (total, facets, pages): a similarity of at least
 # FLOOR and within WITHIN of the query's best one (a plain question's similarities sit close together, so a
@@ -38,19 +41,20 @@ class Vectors:
     """One row per document number (zeros where a document has no vector yet), held as each segment's block
     of rows: a commit adds a block for its new segment, and no row of the others is copied."""
 
-    def __init__(self, blocks: list[tuple[int, SegmentVectors]]):
-        self.blocks = [(offset, block.matrix) for offset, block in blocks]  # (first document number, int8 rows)
+    def __init__(self, blocks: list[tuple[int, SegmentVectors | vectorfile.VectorFile]]):
+        self.blocks = blocks  # (first document number, the segment's rows)
         self.scales = np.concatenate([b.scales for _, b in blocks] or [np.zeros(0, np.float32)])
         self.present = np.concatenate([b.present for _, b in blocks] or [np.zeros(0, bool)])
 
     def similarity(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of every document to the query's unit vector; -1 where no vector is stored."""
         out = np.empty(len(self.scales), dtype=np.float32)
+        read = np.empty((CHUNK, encoder.DIM), dtype=np.int8)
         buffer = np.empty((CHUNK, encoder.DIM), dtype=np.float32)
         query = np.asarray(query, dtype=np.float32)
-        for offset, matrix in self.blocks:
-            for start in range(0, len(matrix), CHUNK):
-                rows = matrix[start:start + CHUNK]
+        for offset, block in self.blocks:
+            for start in range(0, len(block), CHUNK):
+                rows = block.read(start, read)
                 part = buffer[:len(rows)]
                 np.copyto(part, rows, casting="unsafe")  # int8 -> float32, exact
                 np.dot(part, query, out=out[offset + start:offset + start + len(rows)])
@@ -60,8 +64,9 @@ class Vectors:
 
     def vector(self, docnum: int) -> np.ndarray:
         """The document's vector as float32 (zeros when it has none)."""
-        offset, matrix = next((o, m) for o, m in reversed(self.blocks) if o <= docnum)
-        return matrix[docnum - offset].astype(np.float32) * self.scales[docnum]
+        offset, block = next((o, b) for o, b in reversed(self.blocks) if o <= docnum)
+        row = block.read(docnum - offset, np.empty((1, encoder.DIM), dtype=np.int8))[0]
+        return row.astype(np.float32) * self.scales[docnum]
 
 
 class SegmentVectors:
@@ -80,6 +85,32 @@ class SegmentVectors:
                 docnum = docs[entry_id]
                 self.matrix[docnum], self.scales[docnum], self.present[docnum] = vector, scale, True
 
+    def __len__(self) -> int:
+        return len(self.scales)
+
+    def read(self, start: int, out: np.ndarray) -> np.ndarray:
+        """Rows start.. (as many as `out` holds, fewer at the end), as VectorFile.read: here, without a copy."""
+        return self.matrix[start:start + len(out)]
+
+
+def write_beside(reader, db: Database) -> int:
+    """Write each segment's vectors file (a rebuild's, before its generation goes live); how many were written.
+    A segment none of whose entries has a vector gets none (search by meaning never ran, or is off)."""
+    written = 0
+    for leaf, _ in reader.leaf_readers():
+        path = segment_file(leaf, vectorfile.EXT)
+        block = SegmentVectors(leaf, db)
+        if path is not None and block.present.any():
+            vectorfile.write(path, block.matrix, block.scales, block.present)
+            written += 1
+    return written
+
+
+def _segment_vectors(leaf, db: Database) -> SegmentVectors | vectorfile.VectorFile:
+    """The segment's vectors file if a rebuild wrote one, else its vectors read from the database."""
+    listed = vectorfile.beside(segment_file(leaf, vectorfile.EXT), leaf.doc_count_all(), encoder.DIM)
+    return listed if listed is not None else SegmentVectors(leaf, db)
+
 
 class MeaningIndex:
     """The vectors of a server's open index, kept per segment across reopenings: a save reads one vector.
@@ -89,7 +120,7 @@ class MeaningIndex:
 
     def __init__(self, db: Database | None):
         self.db = db
-        self._segments: dict[str, SegmentVectors] = {}
+        self._segments: dict[str, SegmentVectors | vectorfile.VectorFile] = {}
 
     @property
     def enabled(self) -> bool:
@@ -102,7 +133,8 @@ class MeaningIndex:
         kept, blocks = {}, []
         for leaf, offset in reader.leaf_readers():
             key = segment_id(leaf)
-            block = kept[key] = self._segments.get(key) or SegmentVectors(leaf, self.db)
+            block = self._segments.get(key)
+            kept[key] = block = _segment_vectors(leaf, self.db) if block is None else block
             blocks.append((offset, block))
         self._segments = kept  # segments a merge removed are dropped with their vectors
         return Vectors(blocks)
