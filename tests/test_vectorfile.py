@@ -36,8 +36,8 @@ def test_rows_scales_and_flags_come_back_as_written(tmp_path):
     got = vectorfile.beside(path, 1_300, 8)
     assert np.array_equal(got.scales, scales) and np.array_equal(got.present, present)
     buffer = np.empty((512, 8), dtype=np.int8)
-    rows = np.concatenate([got.read(start, buffer).copy() for start in range(0, 1_300, 512)])
-    assert np.array_equal(rows, matrix) and len(got.read(1_299, buffer)) == 1
+    rows = np.concatenate([got.read_rows(start, buffer).copy() for start in range(0, 1_300, 512)])
+    assert np.array_equal(rows, matrix) and len(got.read_rows(1_299, buffer)) == 1
     assert not list(tmp_path.glob("*.tmp"))
 
 

@@ -54,7 +54,7 @@ class Vectors:
         query = np.asarray(query, dtype=np.float32)
         for offset, block in self.blocks:
             for start in range(0, len(block), CHUNK):
-                rows = block.read(start, read)
+                rows = block.read_rows(start, read)
                 part = buffer[:len(rows)]
                 np.copyto(part, rows, casting="unsafe")  # int8 -> float32, exact
                 np.dot(part, query, out=out[offset + start:offset + start + len(rows)])
@@ -65,7 +65,7 @@ class Vectors:
     def vector(self, docnum: int) -> np.ndarray:
         """The document's vector as float32 (zeros when it has none)."""
         offset, block = next((o, b) for o, b in reversed(self.blocks) if o <= docnum)
-        row = block.read(docnum - offset, np.empty((1, encoder.DIM), dtype=np.int8))[0]
+        row = block.read_rows(docnum - offset, np.empty((1, encoder.DIM), dtype=np.int8))[0]
         return row.astype(np.float32) * self.scales[docnum]
 
 
@@ -73,33 +73,40 @@ class SegmentVectors:
     """One index segment's vectors by its document numbers, read once from the database: the vector of each
     live document's current text in the database (even when the database is a step ahead of the index)."""
 
-    def __init__(self, leaf, db: Database):
+    def __init__(self, leaf):
         size = leaf.doc_count_all()
         self.matrix = np.zeros((size, encoder.DIM), dtype=np.int8)
         self.scales = np.zeros(size, dtype=np.float32)
         self.present = np.zeros(size, dtype=bool)
         ids = column_texts(leaf, "id")
-        docs = {ids[docnum]: docnum for docnum in leaf.all_doc_ids()}
+        self.docs = {ids[docnum]: docnum for docnum in leaf.all_doc_ids()}
+
+    @classmethod
+    def read(cls, leaves: list, db: Database) -> list[SegmentVectors]:
+        """The segments' vectors, in one pass over the database's for many entries (a rebuild's segments)."""
+        blocks = [cls(leaf) for leaf in leaves]
+        where = {entry_id: (block, docnum) for block in blocks for entry_id, docnum in block.docs.items()}
         with db.session() as s:
-            for entry_id, vector, scale in embeddings.each_vector(s, list(docs)):
-                docnum = docs[entry_id]
-                self.matrix[docnum], self.scales[docnum], self.present[docnum] = vector, scale, True
+            for entry_id, vector, scale in embeddings.each_vector(s, list(where)):
+                block, docnum = where[entry_id]
+                block.matrix[docnum], block.scales[docnum], block.present[docnum] = vector, scale, True
+        return blocks
 
     def __len__(self) -> int:
         return len(self.scales)
 
-    def read(self, start: int, out: np.ndarray) -> np.ndarray:
-        """Rows start.. (as many as `out` holds, fewer at the end), as VectorFile.read: here, without a copy."""
+    def read_rows(self, start: int, out: np.ndarray) -> np.ndarray:
+        """Rows start.. (as many as `out` holds, fewer at the end), as VectorFile.read_rows: here, without a copy."""
         return self.matrix[start:start + len(out)]
 
 
 def write_beside(reader, db: Database) -> int:
     """Write each segment's vectors file (a rebuild's, before its generation goes live); how many were written.
     A segment none of whose entries has a vector gets none (search by meaning never ran, or is off)."""
+    leaves = [leaf for leaf, _ in reader.leaf_readers()]
     written = 0
-    for leaf, _ in reader.leaf_readers():
+    for leaf, block in zip(leaves, SegmentVectors.read(leaves, db), strict=True):
         path = segment_file(leaf, vectorfile.EXT)
-        block = SegmentVectors(leaf, db)
         if path is not None and block.present.any():
             vectorfile.write(path, block.matrix, block.scales, block.present)
             written += 1
@@ -109,7 +116,7 @@ def write_beside(reader, db: Database) -> int:
 def _segment_vectors(leaf, db: Database) -> SegmentVectors | vectorfile.VectorFile:
     """The segment's vectors file if a rebuild wrote one, else its vectors read from the database."""
     listed = vectorfile.beside(segment_file(leaf, vectorfile.EXT), leaf.doc_count_all(), encoder.DIM)
-    return listed if listed is not None else SegmentVectors(leaf, db)
+    return listed if listed is not None else SegmentVectors.read([leaf], db)[0]
 
 
 class MeaningIndex:

@@ -77,7 +77,7 @@ class VectorFile:
     def __len__(self) -> int:
         return self.rows
 
-    def read(self, start: int, out: np.ndarray) -> np.ndarray:
+    def read_rows(self, start: int, out: np.ndarray) -> np.ndarray:
         """Rows start.. into `out` (int8, as many rows as it holds, fewer at the end); the rows read."""
         count = min(len(out), self.rows - start)
         part = out[:count]
