@@ -78,7 +78,7 @@ class SegmentVectors:
         self.matrix = np.zeros((size, encoder.DIM), dtype=np.int8)
         self.scales = np.zeros(size, dtype=np.float32)
         self.present = np.zeros(size, dtype=bool)
-        ids = column_texts(leaf, "id")
+        ids = column_texts(leaf, "id") if size else []  # an empty index's reader has no columns
         self.docs = {ids[docnum]: docnum for docnum in leaf.all_doc_ids()}
 
     @classmethod
@@ -103,11 +103,11 @@ class SegmentVectors:
 def write_beside(reader, db: Database) -> int:
     """Write each segment's vectors file (a rebuild's, before its generation goes live); how many were written.
     A segment none of whose entries has a vector gets none (search by meaning never ran, or is off)."""
-    leaves = [leaf for leaf, _ in reader.leaf_readers()]
+    leaves = [(leaf, path) for leaf, _ in reader.leaf_readers()
+              if (path := segment_file(leaf, vectorfile.EXT)) is not None]  # not an empty index's reader
     written = 0
-    for leaf, block in zip(leaves, SegmentVectors.read(leaves, db), strict=True):
-        path = segment_file(leaf, vectorfile.EXT)
-        if path is not None and block.present.any():
+    for (_, path), block in zip(leaves, SegmentVectors.read([leaf for leaf, _ in leaves], db), strict=True):
+        if block.present.any():
             vectorfile.write(path, block.matrix, block.scales, block.present)
             written += 1
     return written
