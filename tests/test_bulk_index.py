@@ -19,6 +19,7 @@ from migration_kb.search.bulk import BuildFailed, SegmentBuilder, write_index
 from migration_kb.search.indexer import SearchIndex
 from migration_kb.search.request import SearchRequest
 from migration_kb.search.schema import (
+    WORD,
     analyzer,
     build_schema,
     document,
@@ -26,10 +27,11 @@ from migration_kb.search.schema import (
     plain_analyzer,
     published_documents,
     published_ids,
-    stem_spans,
+    stem_of,
     stems,
 )
 from migration_kb.search.searcher import Searcher
+from migration_kb.search.snippets import _matched, _start
 
 from .test_index import make
 
@@ -145,13 +147,17 @@ def test_a_failing_worker_fails_the_build_and_says_why(kb_db, tmp_path):
     assert not list((tmp_path / "gen").glob("part-*"))
 
 
-@pytest.mark.parametrize("text", ["Ærø straße ŒUVRE l’été d'été naïve São Paulo x² ﬁnance İstanbul",
+@pytest.mark.parametrize("text", ["Ærø straße ŒUVRE l’été d'été naïve São Paulo x² ﬁnance İstanbul Ms vs",
                                   "Los trabajadores agrícolas temporales y la protección consular"])
 def test_fast_stemming_matches_the_analyzer(text):
     for lang in ("en", "es", "pt", "fr"):
         assert stems(text, lang) == " ".join(t.text for t in analyzer(lang)(text))
-        assert list(stem_spans(text, lang)) == [(t.startchar, t.endchar, t.text)
-                                                for t in analyzer(lang)(text, chars=True, mode="index")]
+        spans = [(m.start(), m.end(), stem_of(m.group(), lang)) for m in WORD.finditer(text)]
+        assert [s for s in spans if s[2]] == [(t.startchar, t.endchar, t.text)  # the words snippets mark
+                                              for t in analyzer(lang)(text, chars=True, mode="index")]
+        # snippets stem only the words that begin as a matched stem does (snippets._matched)
+        assert all(_start(text[a:b]).startswith(_start(stem)) for a, b, stem in spans if stem)
+        assert _matched(text, lang, {stem for _, _, stem in spans if stem}) == {text[a:b] for a, b, s in spans if s}
     assert folded_words(text) == [t.text for t in plain_analyzer()(text)]
 
 

@@ -97,14 +97,6 @@ def stems(text: str, lang: str) -> str:
     return " ".join(out)
 
 
-def stem_spans(text: str, lang: str):
-    """(start, end, stem) of each word of the text that is not a stop word: what snippets mark."""
-    for match in WORD.finditer(text):
-        stem = stem_of(match.group(), lang)
-        if stem:
-            yield match.start(), match.end(), stem
-
-
 def _analyse(word: str, lang: str) -> str:
     """One word through the analyzer's filters: lowercase, fold accents, drop a stop word, stem."""
     folded = word.lower().translate(accent_map)
