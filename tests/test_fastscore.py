@@ -158,3 +158,35 @@ def test_field_lengths_are_read_whole_as_whoosh_gives_them_one_by_one(kb_index):
             for field in ("title", "summary", "findings", "body", "topic", "country", "spell"):
                 one_by_one = np.array([leaf.doc_field_length(d, field, 1) for d in range(n)], dtype=np.float32)
                 assert np.array_equal(field_lengths(leaf, field), one_by_one, equal_nan=True), field
+
+
+def test_a_concept_searched_again_is_scored_from_what_the_first_search_kept(kb_index, monkeypatch):
+    """Which entries say a concept's wordings is kept per index generation: the second query naming it reads
+    none of its wordings again, and every query scores as with nothing kept; the kept bytes stay in budget."""
+    from migration_kb.config import LANGUAGES
+    from migration_kb.search import fastscore
+    from migration_kb.search.facets import Facets
+
+    index, _ = kb_index
+    queries = ["trabajadores migrantes", "remesas", "migrant workers pensions", "trabajadores temporales",
+               "remittances to families", "réfugiés", "refugiados e asilo"]
+    with index.open().searcher(weighting=BM25F()) as searcher:
+        facets = Facets(searcher, None)
+        languages = [facets.docs_with("language", lang) for lang in LANGUAGES]
+        monkeypatch.setattr(fastscore, "SAYINGS_BYTES", 0)  # nothing kept
+        fresh = {q: Scorer(searcher, SegmentCache()).score_most(build_query(q), languages) for q in queries}
+        monkeypatch.setattr(fastscore, "SAYINGS_BYTES", 4 * 2**20)
+        scorer = Scorer(searcher, SegmentCache())
+        said = []
+        monkeypatch.setattr(scorer, "_said", lambda wording, seen: said.append(wording) or
+                            Scorer._said(scorer, wording, seen))
+        for q in queries + queries:  # each twice: the second time from what was kept
+            docs, scores, most = scorer.score_most(build_query(q), languages)
+            want_docs, want_scores, want_most = fresh[q]
+            assert docs.tolist() == want_docs.tolist() and most == want_most, q
+            assert scores.tolist() == pytest.approx(want_scores.tolist(), rel=1e-9), q
+        wordings = {id(t) for q in queries for _, _, t in build_query(q).parts if t}
+        assert len(wordings) >= 4  # the queries name several concepts, some of them twice
+        assert len(said) == sum(len(t) for t in {id(t): t for q in queries
+                                                 for _, _, t in build_query(q).parts if t}.values())
+        assert 0 < scorer._sayings_size <= 4 * 2**20

@@ -30,6 +30,9 @@ K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 # postings of the few hundred words that most queries share. Reading a common word's postings again from
 # the index costs ~10-20 ms; see docs/search.md (Memory).
 CACHE_BYTES = 6 * 2**20
+# Which entries say a concept, and how well (see Scorer._saying), kept for the concepts most recently
+# searched: ~12 bytes an entry that says it (~60 KB for a common concept at 10,000 entries, ~600 KB at 100,000).
+SAYINGS_BYTES = 4 * 2**20
 PHRASE_WORDS = 0.5  # the words of a vocabulary phrase, beside its concept (0.3-0.5: nDCG@10 0.887-0.891)
 
 
@@ -145,6 +148,8 @@ class Scorer:
         self.live = live_documents(reader)
         self._lengths: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._avg: dict[str, float] = {}
+        self._sayings: OrderedDict[int, tuple] = OrderedDict()  # see _saying
+        self._sayings_size = 0
 
     def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
         """The field's length in each of the documents `ids` (float32)."""
@@ -210,12 +215,10 @@ class Scorer:
                 tagged &= has
                 hit |= has
                 usable[:, i] = True
-            for wording in wordings:  # the concept said in an entry's own language
-                said, postings = self._said(wording, seen)
-                for ids, values in postings:  # its stems' scores, where it is said
-                    inside = said[ids]
-                    by_concepts[ids[inside]] += CONCEPT_WORDS_BOOST * values[inside]
-                hit |= said
+            if wordings:  # the concept said in an entry's own language
+                ids, values = self._saying(wordings, seen)
+                by_concepts[ids] += values
+                hit[ids] = True
             scores += by_concepts + (PHRASE_WORDS * by_words if concepts is not None else by_words)
             matched += hit
         matched[~self.live] = 0
@@ -228,6 +231,32 @@ class Scorer:
         if enough.any():  # most of it, unless some clause matches no entry at all (a typo?)
             return enough, bool(usable.any(axis=0).all())
         return (matched == matched.max(initial=0)) & (matched > 0), False  # initial: an empty index
+
+    def _saying(self, wordings: tuple, seen: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The entries that say any of a concept's wordings, and their stems' scores there (summed over the
+        wordings, weighted). The same for every query naming the concept, so kept for this generation of the
+        index, the most recently used first: a common concept has dozens of wordings, ~5-10 ms a query."""
+        with self.cache.lock:
+            found = self._sayings.get(id(wordings))
+            if found is not None and found[0] is wordings:  # the id of a live object: querybuild caches them
+                self._sayings.move_to_end(id(wordings))
+                return found[1], found[2]
+        scores, saying = np.zeros(self.n), np.zeros(self.n, dtype=bool)
+        for wording in wordings:
+            said, postings = self._said(wording, seen)
+            for ids, values in postings:  # its stems' scores, where it is said
+                inside = said[ids]
+                scores[ids[inside]] += CONCEPT_WORDS_BOOST * values[inside]
+            saying |= said
+        ids = np.flatnonzero(saying).astype(np.int32)
+        found = (wordings, ids, scores[ids])
+        with self.cache.lock:
+            self._sayings[id(wordings)] = found
+            self._sayings_size += _nbytes(found)
+            while self._sayings_size > SAYINGS_BYTES:
+                _, dropped = self._sayings.popitem(last=False)
+                self._sayings_size -= _nbytes(dropped)
+        return found[1], found[2]
 
     def _said(self, wording, seen: dict) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         """Entries that say a wording (a mask), and its stems' postings with their scores: a one-stem
