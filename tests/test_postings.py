@@ -99,3 +99,26 @@ def test_two_terms_with_one_key_are_left_to_whoosh(tmp_path, monkeypatch):
     finally:
         listed.close()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("terms", [0, 1, 63, 64, 65, 1000])
+def test_each_term_is_found_in_its_block_of_the_table_and_no_other(tmp_path, terms):
+    """Lookups go through every 64th key, then one block of the table: terms at a block's edges, before the
+    first and after the last are found, or not, as the whole table says."""
+    path = tmp_path / f"MAIN_x.{postings.EXT}"
+    writer = PostingsWriter(path)
+    for n in range(terms):
+        writer.add("summary", f"t{n}".encode(), [n, n + 3], [1.0, float(n % 7 + 1)])
+    writer.close()
+    listed = PostingsFile(path)
+    try:
+        for n in range(terms):
+            ids, weights = listed.get("summary", f"t{n}".encode())
+            assert unpack_ids(ids).tolist() == [n, n + 3] and weights.tolist() == [1.0, n % 7 + 1], n
+        keys = np.sort([postings.key("summary", f"t{n}".encode()) for n in range(terms)])
+        absent = [f"u{n}".encode() for n in range(2000)]  # keys before, between and after the listed ones
+        assert not [a for a in absent if listed.get("summary", a) is not None]
+        assert any(postings.key("summary", a) < keys.min(initial=2**64 - 1) for a in absent)
+        assert any(postings.key("summary", a) > keys.max(initial=0) for a in absent)
+    finally:
+        listed.close()
