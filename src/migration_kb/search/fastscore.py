@@ -150,6 +150,7 @@ class Scorer:
         self._avg: dict[str, float] = {}
         self._sayings: OrderedDict[int, tuple] = OrderedDict()  # see _saying
         self._sayings_size = 0
+        self._sayings_lock = threading.Lock()
 
     def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
         """The field's length in each of the documents `ids` (float32)."""
@@ -236,7 +237,7 @@ class Scorer:
         """The entries that say any of a concept's wordings, and their stems' scores there (summed over the
         wordings, weighted). The same for every query naming the concept, so kept for this generation of the
         index, the most recently used first: a common concept has dozens of wordings, ~5-10 ms a query."""
-        with self.cache.lock:
+        with self._sayings_lock:
             found = self._sayings.get(id(wordings))
             if found is not None and found[0] is wordings:  # the id of a live object: querybuild caches them
                 self._sayings.move_to_end(id(wordings))
@@ -250,7 +251,7 @@ class Scorer:
             saying |= said
         ids = np.flatnonzero(saying).astype(np.int32)
         found = (wordings, ids, scores[ids])
-        with self.cache.lock:
+        with self._sayings_lock:
             self._sayings[id(wordings)] = found
             self._sayings_size += _nbytes(found)
             while self._sayings_size > SAYINGS_BYTES:
