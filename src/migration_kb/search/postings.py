@@ -108,8 +108,9 @@ class PostingsFile:
             if size < len(MAGIC) + FOOTER.size or os.pread(self._fd, len(MAGIC), 0) != MAGIC:
                 raise ValueError(f"{path} is not a postings file")
             start, rows = FOOTER.unpack(os.pread(self._fd, FOOTER.size, size - FOOTER.size))
-            self._table = np.memmap(path, dtype=TABLE, mode="r", offset=start, shape=(rows,)) if rows else \
-                np.zeros(0, dtype=TABLE)
+            # A plain array over the mapping: slicing a np.memmap runs its Python __array_finalize__ (~8 us)
+            self._table = np.memmap(path, dtype=TABLE, mode="r", offset=start, shape=(rows,)).view(np.ndarray) \
+                if rows else np.zeros(0, dtype=TABLE)
         except BaseException:
             os.close(self._fd)
             raise
