@@ -156,7 +156,8 @@ def test_fast_stemming_matches_the_analyzer(text):
         assert [s for s in spans if s[2]] == [(t.startchar, t.endchar, t.text)  # the words snippets mark
                                               for t in analyzer(lang)(text, chars=True, mode="index")]
         # snippets stem only the words that begin as a matched stem does (snippets._matched)
-        assert all(_start(text[a:b]).startswith(_start(stem)) for a, b, stem in spans if stem)
+        assert all(_start(text[a:b], 2).startswith(_start(stem, 2)) for a, b, stem in spans if stem)
+        assert all(_start(text[a:b], 3) == _start(stem, 3) for a, b, stem in spans if len(stem) >= 4)
         assert _matched(text, lang, {stem for _, _, stem in spans if stem}) == {text[a:b] for a, b, s in spans if s}
     assert folded_words(text) == [t.text for t in plain_analyzer()(text)]
 
